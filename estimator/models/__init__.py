@@ -1,0 +1,1 @@
+"""The estimator's own data: shared scenarios and measured runs, one module each."""

@@ -1,0 +1,657 @@
+"""The cost engine: one workload priced three ways, following ../shared/cost-model.md.
+
+Plain Python, no database: `estimate(sheet, workload)` takes a `PriceSheet` and a `Workload` and returns
+an `Estimate` with, per way, the token totals, model calls, a cost breakdown, a per-turn cumulative
+series and notes, plus the build-vs-buy figures.
+
+The simulation is incremental. The context of a call is `system, tools, earlier turns, current turn`;
+instead of re-walking those segments for every call, it keeps running token sums and one number,
+`shared`: how many leading tokens of the previous call's context are still in place, unchanged. Appending
+never changes it; dropping a turn cuts it to `system + tools`; removing a segment at the end of a turn
+cuts it to where that segment started. That number is the spec's P, so each call costs O(1).
+Tokens are counted as ints per turn and per price class (standard or long-context); money is computed
+in Decimal once per turn.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_CEILING, Context, Decimal, localcontext
+
+from pricing.sheet import PriceSheet, TokenRates, decimal_str
+from pricing.workload import Workload
+
+APPROACHES = ("assistants", "responses", "chat_completions")
+APPROACH_LABELS = {
+    "assistants": "Assistants API",
+    "responses": "Responses API",
+    "chat_completions": "Your own loop (Chat Completions)",
+}
+ASSISTANTS_SHUTDOWN = date(2026, 8, 26)
+
+CACHE_MIN_TOKENS = 1024
+CACHE_STEP_BITS = 7  # 128-token steps
+
+BREAKDOWN_CATEGORIES = (
+    ("uncached_input", "Uncached input"),
+    ("cached_input", "Cached input"),
+    ("cache_write", "Cache writes"),
+    ("output", "Output"),
+    ("reasoning", "Reasoning"),
+    ("tool_fees", "Tool fees"),
+    ("storage", "Storage"),
+    ("your_infrastructure", "Your infrastructure"),
+)
+
+# Enough digits that every product of the inputs' exact decimals stays exact; only a division that
+# does not terminate (minutes / 60, break-even) is cut, at 80 significant digits.
+EXACT = Context(prec=80)
+MILLION_EXP = -6
+
+# Offsets into a per-turn accumulator: 5 token counters for each price class.
+UNCACHED, CACHED, WRITTEN, VISIBLE, REASONING = range(5)
+STANDARD_CLASS, LONG_CONTEXT_CLASS = 0, 5
+
+
+@dataclass(frozen=True, slots=True)
+class TokenTotals:
+    input: int
+    input_cached: int
+    input_cache_write: int
+    output: int
+    reasoning: int
+
+    def to_dict(self) -> dict:
+        return {
+            "input": self.input,
+            "input_cached": self.input_cached,
+            "input_cache_write": self.input_cache_write,
+            "output": self.output,
+            "reasoning": self.reasoning,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownLine:
+    category: str
+    label: str
+    per_session_usd: Decimal
+    per_month_usd: Decimal
+
+    def to_dict(self) -> dict:
+        return {
+            "category": self.category,
+            "label": self.label,
+            "per_session_usd": decimal_str(self.per_session_usd),
+            "per_month_usd": decimal_str(self.per_month_usd),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFigures:
+    """One turn of one conversation: what it used and what the conversation has cost so far."""
+
+    turn: int
+    model_calls: int
+    input: int
+    input_cached: int
+    input_cache_write: int
+    output: int
+    reasoning: int
+    context_tokens: int  # input of the turn's final call: how big the context has grown
+    cost_usd: Decimal
+    cumulative_usd: Decimal
+
+    def to_dict(self) -> dict:
+        return {
+            "turn": self.turn,
+            "model_calls": self.model_calls,
+            "input": self.input,
+            "input_cached": self.input_cached,
+            "input_cache_write": self.input_cache_write,
+            "output": self.output,
+            "reasoning": self.reasoning,
+            "context_tokens": self.context_tokens,
+            "cost_usd": decimal_str(self.cost_usd),
+            "cumulative_usd": decimal_str(self.cumulative_usd),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ApproachEstimate:
+    approach: str
+    label: str
+    status: str
+    service_tier: str
+    per_session_usd: Decimal
+    fixed_monthly_usd: Decimal
+    per_month_usd: Decimal
+    model_calls: int
+    tokens: TokenTotals
+    breakdown: tuple[BreakdownLine, ...]
+    turns: tuple[TurnFigures, ...]
+    notes: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "label": self.label,
+            "status": self.status,
+            "service_tier": self.service_tier,
+            "per_session_usd": decimal_str(self.per_session_usd),
+            "fixed_monthly_usd": decimal_str(self.fixed_monthly_usd),
+            "per_month_usd": decimal_str(self.per_month_usd),
+            "model_calls": self.model_calls,
+            "tokens": self.tokens.to_dict(),
+            "breakdown": [line.to_dict() for line in self.breakdown],
+            "turns": [turn.to_dict() for turn in self.turns],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Engineering:
+    build_usd: Decimal
+    maintenance_monthly_usd: Decimal
+    break_even_months: dict[str, Decimal | None]
+
+    def to_dict(self) -> dict:
+        return {
+            "build_usd": decimal_str(self.build_usd),
+            "maintenance_monthly_usd": decimal_str(self.maintenance_monthly_usd),
+            "break_even_months": {
+                key: None if value is None else decimal_str(value)
+                for key, value in self.break_even_months.items()
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    workload: Workload
+    sheet: PriceSheet
+    approaches: dict[str, ApproachEstimate]
+    engineering: Engineering
+
+    def cheapest(self) -> str:
+        return min(APPROACHES, key=lambda key: (self.approaches[key].per_month_usd, APPROACHES.index(key)))
+
+    def to_dict(self) -> dict:
+        return {
+            "inputs": {**self.workload.to_dict(), "model": self.sheet.model},
+            "prices": self.sheet.to_dict(),
+            "approaches": {key: self.approaches[key].to_dict() for key in APPROACHES},
+            "engineering": self.engineering.to_dict(),
+            "cheapest": self.cheapest(),
+        }
+
+
+def calls_per_turn(rate: Decimal, turns: int) -> list[int]:
+    """Spread an average rate over turns: turn t gets floor(t*r) - floor((t-1)*r) calls."""
+    if rate == rate.to_integral_value():
+        return [int(rate)] * turns
+    counts = []
+    previous = 0
+    for turn in range(1, turns + 1):
+        # int() truncates, which is floor for the non-negative products here.
+        current = int(rate * turn)
+        counts.append(current - previous)
+        previous = current
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """The workload as the simulation reads it: per-turn call counts are shared by the three ways."""
+
+    fs: list[int]
+    fn: list[int]
+    ci: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Retention:
+    """What a way keeps of a finished turn: (call segment kept, result segment kept) per tool kind."""
+
+    fs: tuple[bool, bool]
+    fn: tuple[bool, bool]
+    ci: tuple[bool, bool]
+
+
+def _retention(approach: str, w: Workload) -> _Retention:
+    if approach == "assistants":
+        keep = w.assistants_keep_tool_results_in_history
+        return _Retention((keep, keep), (keep, keep), (keep, keep))
+    if approach == "responses":
+        # Tool calls and function results are carried; hosted-tool output (chunks, code output) is not.
+        return _Retention((True, False), (True, True), (True, False))
+    keep = w.keep_tool_results_in_history
+    return _Retention((keep, keep), (keep, keep), (keep, keep))
+
+
+@dataclass(slots=True)
+class _Simulation:
+    turn_tokens: list[list[int]]  # per turn: 10 counters (5 per price class)
+    turn_calls: list[int]
+    turn_context: list[int]
+    model_calls: int
+    over_window_calls: int
+    first_over_window_turn: int
+    over_budget_calls: int
+    first_over_budget_turn: int
+    dropped_turns: int
+
+
+def _simulate(approach: str, w: Workload, sheet: PriceSheet, tier_name: str, shape: _Shape) -> _Simulation:
+    tier = sheet.tier(tier_name)
+    system_and_tools = w.system_prompt_tokens + w.tool_schema_tokens
+    user = w.user_message_tokens
+    reply = w.assistant_reply_tokens
+    tool_call = w.tool_call_tokens
+    reasoning = w.reasoning_tokens_per_call
+    if approach == "chat_completions":
+        file_result = w.rag_results * w.rag_chunk_tokens
+    else:
+        file_result = w.file_search_results * w.file_search_chunk_tokens
+    kinds = (
+        (shape.fs, file_result),
+        (shape.fn, w.tool_result_tokens),
+        (shape.ci, w.code_interpreter_output_tokens),
+    )
+    retention = _retention(approach, w)
+    keeps = (retention.fs, retention.fn, retention.ci)
+
+    window = sheet.context_window
+    if approach == "chat_completions" and w.history_limit_tokens is not None:
+        budget = w.history_limit_tokens
+    else:
+        budget = window - system_and_tools
+    last_messages = (
+        w.assistants_last_messages
+        if approach == "assistants" and w.assistants_truncation == "last_messages"
+        else None
+    )
+
+    caching = w.prompt_caching and tier.rates.cached_input is not None
+    writes_priced = caching and tier.rates.cache_write is not None
+    long_context = tier.long_context
+    threshold = long_context.threshold_tokens if long_context is not None else None
+
+    # Earlier turns still in the history: [tokens, reply tokens, messages (2, or 1 once cut to the reply)].
+    earlier: deque[list[int]] = deque()
+    earlier_tokens = 0
+    earlier_messages = 0
+    shared = system_and_tools if w.warm_prefix_across_sessions else 0
+    previous_cached = 0
+    previous_acc: list[int] | None = None
+    previous_class = 0
+
+    turn_tokens: list[list[int]] = []
+    turn_calls: list[int] = []
+    turn_context: list[int] = []
+    model_calls = 0
+    over_window = over_budget = dropped = 0
+    first_over_window = first_over_budget = 0
+
+    for index in range(w.turns_per_session):
+        turn = index + 1
+        acc = [0] * 10
+        # The run's last_messages strategy: keep only the newest N-1 user/reply messages of earlier turns.
+        if last_messages is not None:
+            excess = earlier_messages - (last_messages - 1)
+            while excess > 0:
+                oldest = earlier[0]
+                if oldest[2] == 2 and excess == 1:
+                    # Cut lands inside the oldest turn: only its reply survives.
+                    earlier_tokens -= oldest[0] - oldest[1]
+                    oldest[0] = oldest[1]
+                    oldest[2] = 1
+                    excess = 0
+                    earlier_messages -= 1
+                else:
+                    earlier.popleft()
+                    earlier_tokens -= oldest[0]
+                    earlier_messages -= oldest[2]
+                    excess -= oldest[2]
+                    dropped += 1
+                if shared > system_and_tools:
+                    shared = system_and_tools
+
+        current = user
+        plan = []
+        for counts, result in kinds:
+            n = counts[index]
+            if n:
+                plan.extend([(tool_call, tool_call + result)] * n)
+        plan.append((reply, reply))
+
+        context = 0
+        for visible, grows in plan:
+            # Truncation before the call: drop whole earlier turns, oldest first, while over budget.
+            while earlier_tokens + current > budget and earlier:
+                oldest = earlier.popleft()
+                earlier_tokens -= oldest[0]
+                earlier_messages -= oldest[2]
+                dropped += 1
+                if shared > system_and_tools:
+                    shared = system_and_tools
+            history = earlier_tokens + current
+            context = system_and_tools + history
+            if history > budget:
+                over_budget += 1
+                if not first_over_budget:
+                    first_over_budget = turn
+            if context > window:
+                over_window += 1
+                if not first_over_window:
+                    first_over_window = turn
+
+            if caching and shared >= CACHE_MIN_TOKENS:
+                cached = (shared >> CACHE_STEP_BITS) << CACHE_STEP_BITS
+            else:
+                cached = 0
+            if writes_priced and previous_acc is not None and cached > previous_cached:
+                # The previous call wrote what this call reads beyond what it read itself.
+                written = cached - previous_cached
+                previous_acc[previous_class + WRITTEN] += written
+                previous_acc[previous_class + UNCACHED] -= written
+            price_class = (
+                LONG_CONTEXT_CLASS if threshold is not None and context > threshold else STANDARD_CLASS
+            )
+            acc[price_class + UNCACHED] += context - cached
+            acc[price_class + CACHED] += cached
+            acc[price_class + VISIBLE] += visible
+            acc[price_class + REASONING] += reasoning
+
+            previous_acc = acc
+            previous_class = price_class
+            previous_cached = cached
+            shared = context
+            current += grows
+
+        calls = len(plan)
+        model_calls += calls
+        turn_tokens.append(acc)
+        turn_calls.append(calls)
+        turn_context.append(context)
+
+        # What the history keeps of this turn; the shared prefix ends where the first dropped segment was.
+        kept = user + reply
+        cut_at = None
+        offset = user
+        for (counts, result), (keep_call, keep_result) in zip(kinds, keeps, strict=True):
+            n = counts[index]
+            if not n:
+                continue
+            if keep_call:
+                kept += n * tool_call
+            if keep_result:
+                kept += n * result
+            if cut_at is None:
+                if not keep_call:
+                    cut_at = offset
+                elif not keep_result:
+                    cut_at = offset + tool_call
+            offset += n * (tool_call + result)
+        if cut_at is not None:
+            limit = system_and_tools + earlier_tokens + cut_at
+            if shared > limit:
+                shared = limit
+        earlier.append([kept, reply, 2])
+        earlier_tokens += kept
+        earlier_messages += 2
+
+    return _Simulation(
+        turn_tokens=turn_tokens,
+        turn_calls=turn_calls,
+        turn_context=turn_context,
+        model_calls=model_calls,
+        over_window_calls=over_window,
+        first_over_window_turn=first_over_window,
+        over_budget_calls=over_budget,
+        first_over_budget_turn=first_over_budget,
+        dropped_turns=dropped,
+    )
+
+
+def _token_cost(counters: list[int], offset: int, rates: TokenRates) -> tuple[Decimal, ...]:
+    """(uncached, cached, written, visible output, reasoning) in USD for one price class."""
+    uncached = counters[offset + UNCACHED]
+    cached = counters[offset + CACHED]
+    written = counters[offset + WRITTEN]
+    visible = counters[offset + VISIBLE]
+    reasoning = counters[offset + REASONING]
+    zero = Decimal(0)
+    return (
+        (rates.input * uncached).scaleb(MILLION_EXP) if uncached else zero,
+        (rates.cached_input * cached).scaleb(MILLION_EXP) if cached else zero,
+        (rates.cache_write * written).scaleb(MILLION_EXP) if written else zero,
+        (rates.output * visible).scaleb(MILLION_EXP) if visible else zero,
+        (rates.output * reasoning).scaleb(MILLION_EXP) if reasoning else zero,
+    )
+
+
+def vector_storage_usd(w: Workload, sheet: PriceSheet) -> Decimal:
+    gb_days = (
+        w.vector_store_gb * 30 + w.sessions_per_month * w.upload_gb_per_session * w.upload_retention_days
+    )
+    billable = gb_days - sheet.tools.vector_storage_free_gb * 30
+    if billable <= 0:
+        return Decimal(0)
+    return billable * sheet.tools.vector_storage_per_gb_day
+
+
+def _code_session_fee(approach: str, w: Workload, sheet: PriceSheet) -> Decimal:
+    minutes = w.session_minutes
+    if approach == "assistants":
+        hours = (minutes / 60).to_integral_value(rounding=ROUND_CEILING)
+        return hours * sheet.tools.assistants_code_interpreter_per_session
+    if approach == "responses":
+        return max(Decimal(5), minutes) * sheet.tools.container_per_20min[w.container_memory] / 20
+    return minutes * w.sandbox_usd_per_hour / 60
+
+
+def _status(approach: str, as_of: date) -> str:
+    if approach == "assistants":
+        return "shut down" if as_of >= ASSISTANTS_SHUTDOWN else "deprecated"
+    return "live"
+
+
+def _notes(approach: str, w: Workload, sheet: PriceSheet, tier_name: str, sim: _Simulation) -> list[str]:
+    notes = []
+    if approach == "assistants":
+        when = ASSISTANTS_SHUTDOWN.isoformat()
+        if sheet.as_of >= ASSISTANTS_SHUTDOWN:
+            notes.append(
+                f"OpenAI shut the Assistants API down on {when}: shown as a historical / migration baseline."
+            )
+        else:
+            notes.append(
+                f"OpenAI shuts the Assistants API down on {when}; its successor is the Responses API."
+            )
+        if w.service_tier != "standard":
+            notes.append("The Assistants API had no flex or fast tier: priced at standard.")
+        if w.assistants_keep_tool_results_in_history and _uses_tools(w):
+            notes.append(
+                "Assumes later runs still see earlier tool calls and outputs (never documented by OpenAI; "
+                "community reports say they do)."
+            )
+    if approach == "responses" and (
+        _any(w.file_search_calls_per_turn) or _any(w.code_interpreter_calls_per_turn)
+    ):
+        notes.append("Hosted file-search chunks and code output are not carried into later turns.")
+    if approach == "chat_completions" and _any(w.file_search_calls_per_turn):
+        notes.append(
+            f"Your own retrieval injects {w.rag_results} chunks of {w.rag_chunk_tokens} tokens per search; "
+            "its hosting is the retrieval infrastructure figure."
+        )
+    if sheet.model_shutdown_date is not None:
+        successor = f" (successor: {sheet.model_successor})" if sheet.model_successor else ""
+        day = sheet.model_shutdown_date.isoformat()
+        if sheet.model_shutdown_date <= sheet.as_of:
+            notes.append(f"{sheet.model} was shut down on {day}{successor}.")
+        else:
+            notes.append(f"{sheet.model} is scheduled to shut down on {day}{successor}.")
+    if sim.over_window_calls:
+        notes.append(
+            f"Context overflow: {sim.over_window_calls} of {sim.model_calls} calls exceed the model's "
+            f"{sheet.context_window:,}-token context window (first on turn {sim.first_over_window_turn}); "
+            "the API would reject them, priced here as if accepted."
+        )
+    if approach == "chat_completions" and w.history_limit_tokens is not None and sim.over_budget_calls:
+        notes.append(
+            f"Your {w.history_limit_tokens:,}-token history budget cannot hold the current turn on "
+            f"{sim.over_budget_calls} calls (first on turn {sim.first_over_budget_turn})."
+        )
+    if sim.dropped_turns:
+        notes.append(
+            f"Truncation drops {sim.dropped_turns} earlier turn(s) from the history per conversation."
+        )
+    return notes
+
+
+def _any(rate: Decimal) -> bool:
+    return rate > 0
+
+
+def _uses_tools(w: Workload) -> bool:
+    return any(
+        _any(rate)
+        for rate in (
+            w.function_calls_per_turn,
+            w.file_search_calls_per_turn,
+            w.code_interpreter_calls_per_turn,
+        )
+    )
+
+
+def _estimate_approach(approach: str, w: Workload, sheet: PriceSheet, shape: _Shape) -> ApproachEstimate:
+    tier_name = "standard" if approach == "assistants" else w.service_tier
+    tier = sheet.tier(tier_name)
+    sim = _simulate(approach, w, sheet, tier_name, shape)
+
+    search_fee = sheet.tools.file_search_per_kcalls / 1000 if approach == "responses" else Decimal(0)
+    code_fee = _code_session_fee(approach, w, sheet) if any(shape.ci) else Decimal(0)
+    first_code_turn = next((i for i, n in enumerate(shape.ci) if n), None)
+
+    category = dict.fromkeys(
+        ("uncached_input", "cached_input", "cache_write", "output", "reasoning"), Decimal(0)
+    )
+    totals = [0] * 5
+    turns = []
+    cumulative = Decimal(0)
+    names = ("uncached_input", "cached_input", "cache_write", "output", "reasoning")
+    for index, counters in enumerate(sim.turn_tokens):
+        cost = Decimal(0)
+        for offset, rates in ((STANDARD_CLASS, tier.rates), (LONG_CONTEXT_CLASS, tier.long_context)):
+            if rates is None or not any(counters[offset : offset + 5]):
+                continue
+            for position, (name, usd) in enumerate(
+                zip(names, _token_cost(counters, offset, rates), strict=True)
+            ):
+                category[name] += usd
+                totals[position] += counters[offset + position]
+                cost += usd
+        fees = Decimal(0)
+        if search_fee and shape.fs[index]:
+            fees += search_fee * shape.fs[index]
+        if index == first_code_turn:
+            fees += code_fee
+        cost += fees
+        cumulative += cost
+        uncached, cached, written, visible, reasoning = (counters[i] + counters[i + 5] for i in range(5))
+        turns.append(
+            TurnFigures(
+                turn=index + 1,
+                model_calls=sim.turn_calls[index],
+                input=uncached + cached + written,
+                input_cached=cached,
+                input_cache_write=written,
+                output=visible + reasoning,
+                reasoning=reasoning,
+                context_tokens=sim.turn_context[index],
+                cost_usd=cost,
+                cumulative_usd=cumulative,
+            )
+        )
+
+    searches = sum(shape.fs)
+    tool_fees = search_fee * searches + (code_fee if approach != "chat_completions" else 0)
+    infrastructure_session = code_fee if approach == "chat_completions" else Decimal(0)
+    storage_monthly = vector_storage_usd(w, sheet) if approach != "chat_completions" else Decimal(0)
+    infrastructure_monthly = w.retrieval_infra_usd_per_month if approach == "chat_completions" else Decimal(0)
+
+    per_session = sum(category.values(), Decimal(0)) + tool_fees + infrastructure_session
+    fixed_monthly = storage_monthly + infrastructure_monthly
+    sessions = w.sessions_per_month
+    per_month = sessions * per_session + fixed_monthly
+
+    session_lines = {
+        **category,
+        "tool_fees": tool_fees,
+        "storage": Decimal(0),
+        "your_infrastructure": infrastructure_session,
+    }
+    monthly_fixed = {"storage": storage_monthly, "your_infrastructure": infrastructure_monthly}
+    breakdown = tuple(
+        BreakdownLine(
+            category=key,
+            label=label,
+            per_session_usd=session_lines[key],
+            per_month_usd=session_lines[key] * sessions + monthly_fixed.get(key, Decimal(0)),
+        )
+        for key, label in BREAKDOWN_CATEGORIES
+    )
+    uncached, cached, written, visible, reasoning = totals
+    return ApproachEstimate(
+        approach=approach,
+        label=APPROACH_LABELS[approach],
+        status=_status(approach, sheet.as_of),
+        service_tier=tier_name,
+        per_session_usd=per_session,
+        fixed_monthly_usd=fixed_monthly,
+        per_month_usd=per_month,
+        model_calls=sim.model_calls,
+        tokens=TokenTotals(
+            input=uncached + cached + written,
+            input_cached=cached,
+            input_cache_write=written,
+            output=visible + reasoning,
+            reasoning=reasoning,
+        ),
+        breakdown=breakdown,
+        turns=tuple(turns),
+        notes=tuple(_notes(approach, w, sheet, tier_name, sim)),
+    )
+
+
+def _engineering(w: Workload, approaches: dict[str, ApproachEstimate]) -> Engineering:
+    build = w.build_hours * w.engineer_usd_per_hour
+    maintenance = w.maintenance_hours_per_month * w.engineer_usd_per_hour
+    own = approaches["chat_completions"].per_month_usd
+    break_even = {}
+    for key in ("assistants", "responses"):
+        saving = approaches[key].per_month_usd - own - maintenance
+        break_even[key] = build / saving if saving > 0 else None
+    return Engineering(build_usd=build, maintenance_monthly_usd=maintenance, break_even_months=break_even)
+
+
+def estimate(sheet: PriceSheet, workload: Workload) -> Estimate:
+    """Price one workload on one price sheet, the three ways side by side."""
+    if workload.service_tier not in sheet.service_tiers:
+        raise KeyError(f"{sheet.model} has no {workload.service_tier!r} service tier")
+    with localcontext(EXACT):
+        turns = workload.turns_per_session
+        shape = _Shape(
+            fs=calls_per_turn(workload.file_search_calls_per_turn, turns),
+            fn=calls_per_turn(workload.function_calls_per_turn, turns),
+            ci=calls_per_turn(workload.code_interpreter_calls_per_turn, turns),
+        )
+        approaches = {key: _estimate_approach(key, workload, sheet, shape) for key in APPROACHES}
+        return Estimate(
+            workload=workload,
+            sheet=sheet,
+            approaches=approaches,
+            engineering=_engineering(workload, approaches),
+        )
