@@ -45,9 +45,12 @@ BREAKDOWN_CATEGORIES = (
     ("your_infrastructure", "Your infrastructure"),
 )
 
-# Enough digits that every product of the inputs' exact decimals stays exact; only a division that
-# does not terminate (minutes / 60, break-even) is cut, at 80 significant digits.
+# Enough digits that every product of the inputs' exact decimals stays exact.
 EXACT = Context(prec=80)
+# The two divisions that need not terminate are cut explicitly: your sandbox's minutes / 60 at 12 decimal
+# places (under a millionth of a cent per conversation), break-even months rounded up at 6.
+SANDBOX_PLACES = Decimal("1e-12")
+BREAK_EVEN_PLACES = Decimal("1e-6")
 MILLION_EXP = -6
 
 # Offsets into a per-turn accumulator: 5 token counters for each price class.
@@ -243,7 +246,26 @@ class _Simulation:
     dropped_turns: int
 
 
-def _simulate(approach: str, w: Workload, sheet: PriceSheet, tier_name: str, shape: _Shape) -> _Simulation:
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One model call, for tests and debugging: the simulation can log these as it goes."""
+
+    turn: int
+    input: int
+    cached: int
+    written: int
+    output: int
+    long_context: bool
+
+
+def _simulate(
+    approach: str,
+    w: Workload,
+    sheet: PriceSheet,
+    tier_name: str,
+    shape: _Shape,
+    call_log: list[list[int]] | None = None,
+) -> _Simulation:
     tier = sheet.tier(tier_name)
     system_and_tools = w.system_prompt_tokens + w.tool_schema_tokens
     user = w.user_message_tokens
@@ -356,6 +378,8 @@ def _simulate(approach: str, w: Workload, sheet: PriceSheet, tier_name: str, sha
                 written = cached - previous_cached
                 previous_acc[previous_class + WRITTEN] += written
                 previous_acc[previous_class + UNCACHED] -= written
+                if call_log is not None:
+                    call_log[-1][3] += written
             price_class = (
                 LONG_CONTEXT_CLASS if threshold is not None and context > threshold else STANDARD_CLASS
             )
@@ -363,6 +387,8 @@ def _simulate(approach: str, w: Workload, sheet: PriceSheet, tier_name: str, sha
             acc[price_class + CACHED] += cached
             acc[price_class + VISIBLE] += visible
             acc[price_class + REASONING] += reasoning
+            if call_log is not None:
+                call_log.append([turn, context, cached, 0, visible + reasoning, price_class])
 
             previous_acc = acc
             previous_class = price_class
@@ -449,7 +475,7 @@ def _code_session_fee(approach: str, w: Workload, sheet: PriceSheet) -> Decimal:
         return hours * sheet.tools.assistants_code_interpreter_per_session
     if approach == "responses":
         return max(Decimal(5), minutes) * sheet.tools.container_per_20min[w.container_memory] / 20
-    return minutes * w.sandbox_usd_per_hour / 60
+    return (minutes * w.sandbox_usd_per_hour / 60).quantize(SANDBOX_PLACES).normalize()
 
 
 def _status(approach: str, as_of: date) -> str:
@@ -524,6 +550,27 @@ def _uses_tools(w: Workload) -> bool:
             w.code_interpreter_calls_per_turn,
         )
     )
+
+
+def _shape(w: Workload) -> _Shape:
+    turns = w.turns_per_session
+    return _Shape(
+        fs=calls_per_turn(w.file_search_calls_per_turn, turns),
+        fn=calls_per_turn(w.function_calls_per_turn, turns),
+        ci=calls_per_turn(w.code_interpreter_calls_per_turn, turns),
+    )
+
+
+def trace_calls(sheet: PriceSheet, workload: Workload, approach: str) -> list[CallRecord]:
+    """Every model call of one conversation in one way, in order (slower than `estimate`)."""
+    tier_name = "standard" if approach == "assistants" else workload.service_tier
+    log: list[list[int]] = []
+    with localcontext(EXACT):
+        _simulate(approach, workload, sheet, tier_name, _shape(workload), call_log=log)
+    return [
+        CallRecord(turn=t, input=i, cached=c, written=w, output=o, long_context=cls == LONG_CONTEXT_CLASS)
+        for t, i, c, w, o, cls in log
+    ]
 
 
 def _estimate_approach(approach: str, w: Workload, sheet: PriceSheet, shape: _Shape) -> ApproachEstimate:
@@ -633,7 +680,7 @@ def _engineering(w: Workload, approaches: dict[str, ApproachEstimate]) -> Engine
     break_even = {}
     for key in ("assistants", "responses"):
         saving = approaches[key].per_month_usd - own - maintenance
-        break_even[key] = build / saving if saving > 0 else None
+        break_even[key] = (build / saving).quantize(BREAK_EVEN_PLACES, ROUND_CEILING) if saving > 0 else None
     return Engineering(build_usd=build, maintenance_monthly_usd=maintenance, break_even_months=break_even)
 
 
@@ -642,12 +689,7 @@ def estimate(sheet: PriceSheet, workload: Workload) -> Estimate:
     if workload.service_tier not in sheet.service_tiers:
         raise KeyError(f"{sheet.model} has no {workload.service_tier!r} service tier")
     with localcontext(EXACT):
-        turns = workload.turns_per_session
-        shape = _Shape(
-            fs=calls_per_turn(workload.file_search_calls_per_turn, turns),
-            fn=calls_per_turn(workload.function_calls_per_turn, turns),
-            ci=calls_per_turn(workload.code_interpreter_calls_per_turn, turns),
-        )
+        shape = _shape(workload)
         approaches = {key: _estimate_approach(key, workload, sheet, shape) for key in APPROACHES}
         return Estimate(
             workload=workload,
