@@ -49,6 +49,77 @@ SEED_TOOL_FEES = {
 }
 DEFAULT_MODEL = "gpt-4.1"
 
+# OpenAI's announced shutdowns (issue 3). Successors are our suggestion, not OpenAI's: the same-size
+# model of the newest family with mini, nano and pro sizes and no shutdown scheduled (gpt-5.4).
+# Admins can change either in the admin; sync never overrides their edit.
+SEED_SHUTDOWNS = {
+    date(2026, 10, 23): (
+        "gpt-3.5-turbo",
+        "gpt-4",
+        "gpt-4-turbo",
+        "o1",
+        "o1-pro",
+        "o3-mini",
+        "o4-mini",
+        "gpt-4.1-nano",
+    ),
+    date(2026, 12, 11): ("gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-pro", "o3", "o3-pro"),
+    date(2027, 1, 14): ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini"),
+    date(2027, 4, 1): ("gpt-5.1",),
+}
+SEED_SUCCESSORS = {
+    "gpt-3.5-turbo": "gpt-5.4-mini",
+    "gpt-4": "gpt-5.4",
+    "gpt-4-turbo": "gpt-5.4",
+    "o1": "gpt-5.4",
+    "o1-pro": "gpt-5.4-pro",
+    "o3-mini": "gpt-5.4-mini",
+    "o4-mini": "gpt-5.4-mini",
+    "gpt-4.1-nano": "gpt-5.4-nano",
+    "gpt-5": "gpt-5.4",
+    "gpt-5-mini": "gpt-5.4-mini",
+    "gpt-5-nano": "gpt-5.4-nano",
+    "gpt-5-pro": "gpt-5.4-pro",
+    "o3": "gpt-5.4",
+    "o3-pro": "gpt-5.4-pro",
+    "gpt-4o": "gpt-5.4",
+    "gpt-4o-mini": "gpt-5.4-mini",
+    "gpt-4.1": "gpt-5.4",
+    "gpt-4.1-mini": "gpt-5.4-mini",
+    "gpt-5.1": "gpt-5.4",
+}
+
+
+@dataclass(frozen=True)
+class PlannedLifecycle:
+    model: str
+    shutdown_date: date
+    successor: str | None
+
+
+SEED_LIFECYCLE = tuple(
+    PlannedLifecycle(model, day, SEED_SUCCESSORS.get(model))
+    for day, models in SEED_SHUTDOWNS.items()
+    for model in models
+)
+
+
+@dataclass(frozen=True)
+class PlannedSurface:
+    key: str
+    name: str
+    status: str
+    shutdown_date: date | None = None
+    successor: str | None = None
+
+
+# The three ways to run an agent (docs/cost-model.md); the successor must be listed before its use.
+SEED_API_SURFACES = (
+    PlannedSurface("responses", "Responses API", "live"),
+    PlannedSurface("chat_completions", "Chat Completions (your own loop)", "live"),
+    PlannedSurface("assistants", "Assistants API", "shut_down", date(2026, 8, 26), "responses"),
+)
+
 
 @dataclass(frozen=True)
 class PlannedPrice:

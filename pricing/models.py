@@ -6,11 +6,19 @@ on a date is the latest one that started on or before it. That keeps every past 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 # Rows with no known start date (genai-prices lists a price without a date) start here.
 FIRST_LISTED = "2000-01-01"
+# A row not checked against its source for this long is flagged as stale in the admin and the footer.
+STALE_AFTER = timedelta(days=90)
 
 
 class Source(models.TextChoices):
@@ -26,6 +34,12 @@ class ServiceTier(models.TextChoices):
     FAST = "fast", "Fast (priority)"
 
 
+class SurfaceStatus(models.TextChoices):
+    LIVE = "live", "Live"
+    DEPRECATED = "deprecated", "Deprecated (shutdown scheduled)"
+    SHUT_DOWN = "shut_down", "Shut down"
+
+
 class Encoding(models.TextChoices):
     O200K = "o200k_base", "o200k_base"
     CL100K = "cl100k_base", "cl100k_base"
@@ -37,7 +51,7 @@ class LanguageModel(models.Model):
     id = models.CharField("model id", max_length=100, primary_key=True)
     name = models.CharField(max_length=200, blank=True)
     family = models.CharField("provider family", max_length=50, blank=True, db_index=True)
-    context_window = models.PositiveIntegerField("context window (tokens)")
+    context_window = models.PositiveIntegerField("context window (tokens)", validators=[MinValueValidator(1)])
     encoding = models.CharField("tokenizer", max_length=20, choices=Encoding, default=Encoding.O200K)
     shutdown_date = models.DateField("shut down on", null=True, blank=True)
     successor = models.ForeignKey(
@@ -48,6 +62,15 @@ class LanguageModel(models.Model):
     )
     source = models.CharField(max_length=20, choices=Source, default=Source.GENAI_PRICES)
     source_version = models.CharField(max_length=50, blank=True)
+    # Who set the shutdown date and successor: empty until seeded. Sync re-seeds only spec-seeded
+    # lifecycles, never one an admin or an import set.
+    lifecycle_source = models.CharField(
+        "lifecycle set by", max_length=20, choices=Source, blank=True, default=""
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    edited_at = models.DateTimeField("last edited in the admin", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -62,6 +85,37 @@ class LanguageModel(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+    def is_shut_down(self, on: date) -> bool:
+        return self.shutdown_date is not None and self.shutdown_date <= on
+
+    def clean(self):
+        errors = {}
+        if self.successor_id is not None and self.successor_id == self.id:
+            errors["successor"] = ["A model cannot be its own successor."]
+        elif self.successor_id is not None:
+            seen = {self.id}
+            step = LanguageModel.objects.filter(pk=self.successor_id).first()
+            while step is not None:
+                if step.pk in seen:
+                    errors["successor"] = [f"Successor {self.successor_id} leads back to {self.id}: a cycle."]
+                    break
+                seen.add(step.pk)
+                step = step.successor
+        if self.successor_id is not None and self.shutdown_date is None:
+            errors.setdefault("shutdown_date", []).append(
+                "A successor only makes sense with a shutdown date: set the date too."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+def _negative_price_errors(instance, names) -> dict[str, list[str]]:
+    return {
+        name: ["Must be 0 or more (USD)."]
+        for name in names
+        if getattr(instance, name) is not None and Decimal(getattr(instance, name)) < 0
+    }
 
 
 class TokenPrice(models.Model):
@@ -101,8 +155,23 @@ class TokenPrice(models.Model):
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    note = models.CharField(
+        "reason for the change", max_length=300, blank=True, help_text="Where the new price comes from."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField("last checked against the source", null=True, blank=True)
+
+    PRICE_FIELDS = (
+        "input_per_mtok",
+        "cached_input_per_mtok",
+        "cache_write_per_mtok",
+        "output_per_mtok",
+        "long_context_input_per_mtok",
+        "long_context_cached_input_per_mtok",
+        "long_context_cache_write_per_mtok",
+        "long_context_output_per_mtok",
+    )
+    LONG_CONTEXT_FIELDS = PRICE_FIELDS[4:]
 
     class Meta:
         ordering = ["model_id", "service_tier", "effective_from"]
@@ -115,6 +184,48 @@ class TokenPrice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_id} {self.service_tier} from {self.effective_from}"
+
+    def clean(self):
+        errors = _negative_price_errors(self, self.PRICE_FIELDS)
+        pairs = (
+            ("cached_input_per_mtok", "input_per_mtok"),
+            ("long_context_cached_input_per_mtok", "long_context_input_per_mtok"),
+        )
+        for cached, full in pairs:
+            cached_value, full_value = getattr(self, cached), getattr(self, full)
+            if cached not in errors and cached_value is not None and full_value is not None:
+                if Decimal(cached_value) > Decimal(full_value):
+                    errors[cached] = [f"A cached input price cannot be above the input price ({full_value})."]
+        if self.long_context_threshold is not None:
+            if self.long_context_threshold < 1:
+                errors["long_context_threshold"] = ["Must be at least 1 token."]
+            # Long-context prices replace the base ones for the whole call, so each base price needs its
+            # long-context counterpart.
+            for name in self.LONG_CONTEXT_FIELDS:
+                base = name.removeprefix("long_context_")
+                if getattr(self, name) is None and getattr(self, base) is not None:
+                    errors.setdefault(name, []).append(
+                        "Required with a long-context threshold (the base price has one)."
+                    )
+                if getattr(self, name) is not None and getattr(self, base) is None:
+                    errors.setdefault(name, []).append(
+                        f"Leave empty: the base {base.removesuffix('_per_mtok').replace('_', ' ')} price is."
+                    )
+        else:
+            for name in self.LONG_CONTEXT_FIELDS:
+                if getattr(self, name) is not None:
+                    errors.setdefault(name, []).append("Needs a long-context threshold, or leave it empty.")
+        if self.model_id and self.service_tier and self.effective_from:
+            clash = TokenPrice.objects.filter(
+                model_id=self.model_id, service_tier=self.service_tier, effective_from=self.effective_from
+            ).exclude(pk=self.pk)
+            if clash.exists():
+                errors.setdefault("effective_from", []).append(
+                    f"{self.model_id} already has a {self.service_tier} price effective from "
+                    f"{self.effective_from}: pick another date."
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class ToolFeeKey(models.TextChoices):
@@ -144,6 +255,7 @@ class ToolFee(models.Model):
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    note = models.CharField("reason for the change", max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField("last checked against the source", null=True, blank=True)
 
@@ -153,3 +265,71 @@ class ToolFee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} from {self.effective_from}"
+
+    def clean(self):
+        errors = _negative_price_errors(self, ("amount",))
+        if self.key and self.effective_from:
+            clash = ToolFee.objects.filter(key=self.key, effective_from=self.effective_from).exclude(
+                pk=self.pk
+            )
+            if clash.exists():
+                errors.setdefault("effective_from", []).append(
+                    f"{self.key} already has a fee effective from {self.effective_from}: pick another date."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class ApiSurface(models.Model):
+    """One way to run an agent (Assistants, Responses, Chat Completions) and its lifecycle."""
+
+    key = models.CharField(max_length=30, primary_key=True)
+    name = models.CharField(max_length=100)
+    status = models.CharField(max_length=20, choices=SurfaceStatus, default=SurfaceStatus.LIVE)
+    shutdown_date = models.DateField("shut down on", null=True, blank=True)
+    successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors"
+    )
+    source = models.CharField(max_length=20, choices=Source, default=Source.SPEC)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    edited_at = models.DateTimeField("last edited in the admin", null=True, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = "API surface"
+
+    def __str__(self) -> str:
+        return self.name or self.key
+
+    def clean(self):
+        errors = {}
+        if self.status == SurfaceStatus.LIVE and self.shutdown_date is not None:
+            errors["shutdown_date"] = ["A live API has no shutdown date: pick Deprecated or Shut down."]
+        if self.status != SurfaceStatus.LIVE and self.shutdown_date is None:
+            errors["shutdown_date"] = [f"Required when the status is {self.get_status_display()}."]
+        if self.successor_id is not None and self.successor_id == self.key:
+            errors["successor"] = ["An API cannot be its own successor."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class SyncRun(models.Model):
+    """One applied `sync_prices` run (dry runs are not recorded): the footer reads the latest."""
+
+    finished_at = models.DateTimeField(default=timezone.now, db_index=True)
+    genai_prices_version = models.CharField(max_length=50)
+    added_models = models.PositiveIntegerField(default=0)
+    added_prices = models.PositiveIntegerField(default=0)
+    added_fees = models.PositiveIntegerField(default=0)
+    seeded_lifecycles = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    report = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-finished_at"]
+        verbose_name = "price sync"
+
+    def __str__(self) -> str:
+        return f"sync with genai-prices {self.genai_prices_version} at {self.finished_at:%Y-%m-%d %H:%M}"

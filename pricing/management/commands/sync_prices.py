@@ -1,11 +1,14 @@
 from django.core.management.base import BaseCommand
 
 from pricing.catalog import sync_prices
-from pricing.genai_sync import genai_prices_version
 
 
 class Command(BaseCommand):
-    help = "Add new models, dated prices and tool fees from the installed genai-prices package."
+    help = (
+        "Add new models, dated prices, tool fees and model lifecycles from the installed genai-prices "
+        "package (after `pip install -U genai-prices`). Never deletes a row or overrides one an admin "
+        "edited or a file imported; prints what it added, what it skipped and why."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
@@ -13,19 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, quiet=False, **options):
         report = sync_prices(dry_run=dry_run)
-        verb = "would add" if dry_run else "added"
         if not quiet:
-            for label, items in (
-                ("model", report.added_models),
-                ("price", report.added_prices),
-                ("tool fee", report.added_fees),
-            ):
-                for item in items:
-                    self.stdout.write(f"{verb} {label}: {item}")
-            for item in report.skipped:
-                self.stdout.write(f"skipped: {item}")
-        self.stdout.write(
-            f"genai-prices {genai_prices_version()}: {verb} {len(report.added_models)} models, "
-            f"{len(report.added_prices)} prices, {len(report.added_fees)} tool fees; "
-            f"skipped {len(report.skipped)}."
-        )
+            for line in report.lines():
+                self.stdout.write(line)
+        self.stdout.write(("dry run, nothing changed. " if dry_run else "") + report.summary())
