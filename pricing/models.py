@@ -193,7 +193,7 @@ class TokenPrice(models.Model):
         )
         for cached, full in pairs:
             cached_value, full_value = getattr(self, cached), getattr(self, full)
-            if cached not in errors and cached_value is not None and full_value is not None:
+            if errors.keys().isdisjoint((cached, full)) and None not in (cached_value, full_value):
                 if Decimal(cached_value) > Decimal(full_value):
                     errors[cached] = [f"A cached input price cannot be above the input price ({full_value})."]
         if self.long_context_threshold is not None:
