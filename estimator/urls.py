@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from estimator.views import api, health
+from estimator.views import api, health, pages, share, tokens
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -9,4 +9,12 @@ urlpatterns = [
     path("api/prices", api.prices_api, name="api-prices"),
     path("api/prices/<str:model>", api.model_prices_api, name="api-model-prices"),
     path("admin/", admin.site.urls),
+    # The estimator in the browser (issue 4).
+    path("", pages.estimator, name="estimator"),
+    path("how-we-calculate", pages.how_we_calculate, name="how-we-calculate"),
+    path("tokens/count", tokens.count, name="token-count"),
+    path("share", share.share, name="share"),
+    path("s/<slug:slug>", share.scenario, name="scenario"),
+    path("s/<slug:slug>.<slug:fmt>", share.export_scenario, name="scenario-export"),
+    path("export.<slug:fmt>", share.export_live, name="export"),
 ]

@@ -1,0 +1,191 @@
+"""Server-rendered SVG charts of an estimate, drawn with pygal.
+
+Each chart is returned as a `data:` URI for an <img>: the page stays free of inline <style>/<script>
+(pygal's SVG carries its own <style>, which is fine inside an image document), there is no chart
+endpoint to keep in sync with the form, and a shared scenario's charts come from its stored snapshot.
+Every series differs by more than colour: its own dash pattern and dot shape for lines, printed
+labels for stacked bars, and the numbers are also in the tables next to the charts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import quote
+
+import pygal
+from pygal.style import Style
+
+from pricing.engine import APPROACHES, BREAKDOWN_CATEGORIES, Estimate
+
+SHORT_LABELS = {
+    "assistants": "Assistants API",
+    "responses": "Responses API",
+    "chat_completions": "Your own loop",
+}
+# Colour-blind-safe (Okabe-Ito) colours; dashes tell the lines apart without colour.
+APPROACH_COLOURS = ("#0072B2", "#D55E00", "#009E73")
+APPROACH_DASHES = ("0", "10,5", "3,4")
+BREAKDOWN_COLOURS = (
+    "#0072B2",
+    "#56B4E9",
+    "#009E73",
+    "#E69F00",
+    "#D55E00",
+    "#CC79A7",
+    "#F0E442",
+    "#000000",
+)
+SESSION_STEPS = 10
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    description: str  # alt text: what the chart shows, in words
+    data_uri: str
+
+
+def _style(colours) -> Style:
+    return Style(
+        background="#ffffff",
+        plot_background="#ffffff",
+        foreground="#1f2328",
+        foreground_strong="#1f2328",
+        foreground_subtle="#d0d7de",
+        colors=tuple(colours),
+        font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+        label_font_size=13,
+        major_label_font_size=13,
+        legend_font_size=14,
+        title_font_size=16,
+        value_font_size=12,
+        value_label_font_size=12,
+        opacity="0.9",
+        opacity_hover="0.9",
+    )
+
+
+def _config(**extra) -> dict:
+    return {
+        "js": [],
+        "disable_xml_declaration": True,
+        "width": 760,
+        "height": 420,
+        "legend_at_bottom": True,
+        "legend_at_bottom_columns": 3,
+        "truncate_legend": -1,
+        "show_minor_x_labels": False,
+        "x_label_rotation": 0,
+        "margin_bottom": 10,
+        **extra,
+    }
+
+
+def _uri(chart) -> str:
+    svg = chart.render(is_unicode=True)
+    return "data:image/svg+xml;charset=utf-8," + quote(svg, safe=" /:=;,.-_#()'\"")
+
+
+def _usd(value: float) -> str:
+    if value >= 1000:
+        return f"${value:,.0f}"
+    if value >= 1:
+        return f"${value:,.2f}"
+    return f"${value:.4f}"
+
+
+def cumulative_by_turn(result: Estimate) -> Chart:
+    turns = result.workload.turns_per_session
+    step = max(1, turns // 12)
+    chart = pygal.Line(
+        **_config(
+            style=_style(APPROACH_COLOURS),
+            x_title="Turn of the conversation (user messages)",
+            y_title="Cumulative cost of one conversation (USD)",
+            value_formatter=_usd,
+            dots_size=4,
+            stroke_style={"width": 3},
+            x_labels_major_every=step,
+            show_minor_x_labels=turns <= 12,
+        )
+    )
+    chart.x_labels = [str(t) for t in range(1, turns + 1)]
+    for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):
+        series = [float(turn.cumulative_usd) for turn in result.approaches[key].turns]
+        chart.add(SHORT_LABELS[key], series, stroke_style={"width": 3, "dasharray": dash})
+    last = ", ".join(
+        f"{SHORT_LABELS[k]} {_usd(float(result.approaches[k].per_session_usd))}" for k in APPROACHES
+    )
+    return Chart(
+        "cumulative",
+        "Cost of one conversation, turn by turn",
+        f"Line chart of the cumulative cost of one conversation over {turns} turns; "
+        f"after the last turn: {last}.",
+        _uri(chart),
+    )
+
+
+def monthly_by_sessions(result: Estimate) -> Chart:
+    """Per-month cost is linear in conversations: sessions x per-conversation + fixed monthly."""
+    top = max(result.workload.sessions_per_month, 10) * 2
+    points = [top * i // SESSION_STEPS for i in range(SESSION_STEPS + 1)]
+    chart = pygal.XY(
+        **_config(
+            style=_style(APPROACH_COLOURS),
+            x_title="Conversations per month",
+            y_title="Cost per month (USD)",
+            value_formatter=_usd,
+            x_value_formatter=lambda x: f"{x:,.0f}",
+            dots_size=3,
+        )
+    )
+    for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):
+        way = result.approaches[key]
+        series = [(n, float(n * way.per_session_usd + way.fixed_monthly_usd)) for n in points]
+        chart.add(SHORT_LABELS[key], series, stroke_style={"width": 3, "dasharray": dash})
+    return Chart(
+        "monthly",
+        "Cost per month against conversations per month",
+        f"Line chart of the monthly cost of the three ways from 0 to {top:,} conversations per month; "
+        f"your workload is {result.workload.sessions_per_month:,}.",
+        _uri(chart),
+    )
+
+
+def breakdown_bars(result: Estimate) -> Chart:
+    chart = pygal.StackedBar(
+        **_config(
+            style=_style(BREAKDOWN_COLOURS),
+            x_title="Way to run the agent",
+            y_title="Cost per month (USD)",
+            value_formatter=_usd,
+            print_labels=True,
+            print_values=False,
+            legend_at_bottom_columns=4,
+        )
+    )
+    chart.x_labels = [SHORT_LABELS[key] for key in APPROACHES]
+    totals = {key: result.approaches[key].per_month_usd for key in APPROACHES}
+    for index, (_category, label) in enumerate(BREAKDOWN_CATEGORIES):
+        values = []
+        for key in APPROACHES:
+            line = result.approaches[key].breakdown[index]
+            share = line.per_month_usd / totals[key] if totals[key] else Decimal(0)
+            # Only segments big enough to hold their name are labelled; the table has them all.
+            values.append({"value": float(line.per_month_usd), "label": label if share >= 0.08 else ""})
+        if any(v["value"] for v in values):
+            chart.add(label, values)
+    return Chart(
+        "breakdown",
+        "What each way's monthly cost is made of",
+        "Stacked bar chart of the monthly cost per way, split into "
+        + ", ".join(label.lower() for _, label in BREAKDOWN_CATEGORIES)
+        + "; the breakdown table lists the same figures.",
+        _uri(chart),
+    )
+
+
+def charts_for(result: Estimate) -> list[Chart]:
+    return [cumulative_by_turn(result), monthly_by_sessions(result), breakdown_bars(result)]

@@ -1,0 +1,32 @@
+"""The facts the "How we calculate" page shows that come from code, not prose: every input and its range."""
+
+from __future__ import annotations
+
+from estimator.forms import _range_text, display_value
+from pricing.engine import BREAKDOWN_CATEGORIES, CACHE_MIN_TOKENS
+from pricing.workload import FIELDS, GROUPS
+
+
+def how_we_calculate_context() -> dict:
+    groups = []
+    for key, title in GROUPS:
+        rows = []
+        for spec in FIELDS:
+            if spec.group != key:
+                continue
+            if spec.kind == "model":
+                default = "the price table's default model"
+            elif spec.default is None:
+                default = "none"
+            else:
+                default = display_value(spec, spec.default)
+            allowed = ", ".join(spec.choices) if spec.choices else _range_text(spec)
+            if spec.kind == "bool":
+                allowed = "yes or no"
+            rows.append({"spec": spec, "default": default, "allowed": allowed})
+        groups.append({"key": key, "title": title, "rows": rows})
+    return {
+        "input_groups": groups,
+        "cache_min_tokens": CACHE_MIN_TOKENS,
+        "breakdown_categories": BREAKDOWN_CATEGORIES,
+    }

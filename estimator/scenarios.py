@@ -1,0 +1,89 @@
+"""Saving a scenario and recomputing it from its own price snapshot.
+
+A share link must show the same numbers forever, so a shared page never reads today's price table
+for its figures: it rebuilds the stored sheet (`sheet_from_dict`) and runs the engine on it. Today's
+prices are only read to say whether they differ, and by how much.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from estimator.models import Scenario
+from estimator.results import ResultsView, results_view
+from estimator.services import EstimateInputError, estimate_compute, workload_and_sheet
+from pricing.engine import APPROACHES, Estimate, estimate
+from pricing.sheet import sheet_from_dict
+from pricing.workload import parse_workload
+
+
+def compute_live(raw: dict) -> Estimate:
+    return estimate_compute(raw)
+
+
+def save_scenario(raw: dict) -> Scenario:
+    workload, sheet = workload_and_sheet(raw)
+    return Scenario.objects.create(
+        inputs=workload.to_dict(),
+        prices=sheet.to_dict(),
+        price_version=sheet.version,
+    )
+
+
+def scenario_estimate(scenario: Scenario) -> Estimate:
+    return estimate(sheet_from_dict(scenario.prices), parse_workload(scenario.inputs))
+
+
+@dataclass
+class PriceChange:
+    key: str
+    label: str
+    then_usd: Decimal
+    now_usd: Decimal
+
+    @property
+    def change_usd(self) -> Decimal:
+        return self.now_usd - self.then_usd
+
+
+@dataclass
+class SharedView:
+    scenario: Scenario
+    results: ResultsView
+    today: Estimate | None
+    today_error: str
+    prices_differ: bool
+    changes: list[PriceChange]
+
+
+def shared_view(scenario: Scenario, compare: bool = True) -> SharedView:
+    result = scenario_estimate(scenario)
+    today = None
+    today_error = ""
+    if compare:
+        try:
+            today = estimate_compute(dict(scenario.inputs))
+        except EstimateInputError as exc:
+            # The model or tier may have left the table: the snapshot still prices the link.
+            today_error = " ".join(message for messages in exc.errors.values() for message in messages)
+    differ = today is not None and today.sheet.fingerprint() != result.sheet.fingerprint()
+    changes = []
+    if differ:
+        changes = [
+            PriceChange(
+                key,
+                result.approaches[key].label,
+                result.approaches[key].per_month_usd,
+                today.approaches[key].per_month_usd,
+            )
+            for key in APPROACHES
+        ]
+    return SharedView(
+        scenario=scenario,
+        results=results_view(result),
+        today=today,
+        today_error=today_error,
+        prices_differ=differ,
+        changes=changes,
+    )

@@ -1,0 +1,64 @@
+"""Share links and exports: save a scenario, show it read-only, download it as CSV or JSON."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from estimator.exports import estimate_csv, estimate_json
+from estimator.forms import raw_inputs
+from estimator.models import Scenario
+from estimator.results import estimator_page
+from estimator.scenarios import SharedView, compute_live, save_scenario, shared_view
+from estimator.services import EstimateInputError
+
+
+@require_POST
+def share(request: HttpRequest) -> HttpResponse:
+    try:
+        scenario = save_scenario(raw_inputs(request.POST))
+    except EstimateInputError:
+        # Same form, same values, errors next to their fields: nothing typed is lost.
+        page = estimator_page(request.POST)
+        return render(request, "estimator/estimator.html", page.as_context(), status=400)
+    return redirect("scenario", slug=scenario.slug, permanent=False)
+
+
+@require_GET
+def scenario(request: HttpRequest, slug: str) -> HttpResponse:
+    view: SharedView = shared_view(get_object_or_404(Scenario, slug=slug))
+    return render(request, "estimator/scenario.html", {"shared": view, "results": view.results})
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("csv", "json"):
+        raise Http404("Exports come as .csv or .json.")
+
+
+def _download(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def export_live(request: HttpRequest, fmt: str) -> HttpResponse:
+    _check_format(fmt)
+    try:
+        result = compute_live(raw_inputs(request.GET))
+    except EstimateInputError as exc:
+        return JsonResponse({"errors": exc.errors}, status=400)
+    if fmt == "csv":
+        return _download(HttpResponse(estimate_csv(result), content_type="text/csv"), "estimate.csv")
+    return _download(JsonResponse(estimate_json(result)), "estimate.json")
+
+
+@require_GET
+def export_scenario(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    _check_format(fmt)
+    view = shared_view(get_object_or_404(Scenario, slug=slug), compare=False)
+    result = view.results.estimate
+    name = f"scenario-{view.scenario.slug}"
+    if fmt == "csv":
+        return _download(HttpResponse(estimate_csv(result), content_type="text/csv"), f"{name}.csv")
+    return _download(JsonResponse(estimate_json(result, view.scenario)), f"{name}.json")
