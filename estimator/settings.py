@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "pricing",
     "estimator",
+    "runs",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from estimator.views import api, health, pages, share, tokens
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/prices", api.prices_api, name="api-prices"),
     path("api/prices/<str:model>", api.model_prices_api, name="api-model-prices"),
     path("admin/", admin.site.urls),
+    # Measured runs of the reference loop, the run inspector and calibration (issue 5).
+    path("runs/", include("runs.urls")),
     # The estimator in the browser (issue 4).
     path("", pages.estimator, name="estimator"),
     path("how-we-calculate", pages.how_we_calculate, name="how-we-calculate"),
