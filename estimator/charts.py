@@ -9,6 +9,7 @@ labels for stacked bars, and the numbers are also in the tables next to the char
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
@@ -25,7 +26,7 @@ SHORT_LABELS = {
 }
 # Colour-blind-safe (Okabe-Ito) colours; dashes tell the lines apart without colour.
 APPROACH_COLOURS = ("#0072B2", "#D55E00", "#009E73")
-APPROACH_DASHES = ("0", "10,5", "3,4")
+APPROACH_DASHES = ("0", "14,6", "4,5")
 BREAKDOWN_COLOURS = (
     "#0072B2",
     "#56B4E9",
@@ -37,6 +38,8 @@ BREAKDOWN_COLOURS = (
     "#000000",
 )
 SESSION_STEPS = 10
+# Drawn at roughly the size they are shown, so the text stays readable on a phone too.
+WIDTH, HEIGHT = 640, 420
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,12 @@ def _style(colours) -> Style:
         foreground_subtle="#d0d7de",
         colors=tuple(colours),
         font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-        label_font_size=13,
-        major_label_font_size=13,
-        legend_font_size=14,
-        title_font_size=16,
-        value_font_size=12,
-        value_label_font_size=12,
+        label_font_size=15,
+        major_label_font_size=15,
+        legend_font_size=16,
+        title_font_size=17,
+        value_font_size=14,
+        value_label_font_size=14,
         opacity="0.9",
         opacity_hover="0.9",
     )
@@ -71,8 +74,8 @@ def _config(**extra) -> dict:
     return {
         "js": [],
         "disable_xml_declaration": True,
-        "width": 760,
-        "height": 420,
+        "width": WIDTH,
+        "height": HEIGHT,
         "legend_at_bottom": True,
         "legend_at_bottom_columns": 3,
         "truncate_legend": -1,
@@ -83,17 +86,24 @@ def _config(**extra) -> dict:
     }
 
 
+# Tooltip data pygal writes for its (disabled) JavaScript: dead weight in an <img>.
+TOOLTIP_DESC = re.compile(r"<desc class=\"[^\"]*\">[^<]*</desc>")
+
+
 def _uri(chart) -> str:
-    svg = chart.render(is_unicode=True)
-    return "data:image/svg+xml;charset=utf-8," + quote(svg, safe=" /:=;,.-_#()'\"")
+    svg = TOOLTIP_DESC.sub("", chart.render(is_unicode=True))
+    # '#' and spaces must be escaped in a data: URL; quotes are escaped again by the template.
+    return "data:image/svg+xml;charset=utf-8," + quote(svg, safe="/:=;,.-_()'\"")
 
 
 def _usd(value: float) -> str:
+    if value == 0:
+        return "$0"
     if value >= 1000:
         return f"${value:,.0f}"
     if value >= 1:
         return f"${value:,.2f}"
-    return f"${value:.4f}"
+    return f"${value:.4g}"
 
 
 def cumulative_by_turn(result: Estimate) -> Chart:
@@ -114,7 +124,7 @@ def cumulative_by_turn(result: Estimate) -> Chart:
     chart.x_labels = [str(t) for t in range(1, turns + 1)]
     for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):
         series = [float(turn.cumulative_usd) for turn in result.approaches[key].turns]
-        chart.add(SHORT_LABELS[key], series, stroke_style={"width": 3, "dasharray": dash})
+        chart.add(SHORT_LABELS[key], series, stroke_style={"width": 4, "dasharray": dash})
     last = ", ".join(
         f"{SHORT_LABELS[k]} {_usd(float(result.approaches[k].per_session_usd))}" for k in APPROACHES
     )
@@ -144,7 +154,7 @@ def monthly_by_sessions(result: Estimate) -> Chart:
     for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):
         way = result.approaches[key]
         series = [(n, float(n * way.per_session_usd + way.fixed_monthly_usd)) for n in points]
-        chart.add(SHORT_LABELS[key], series, stroke_style={"width": 3, "dasharray": dash})
+        chart.add(SHORT_LABELS[key], series, stroke_style={"width": 4, "dasharray": dash})
     return Chart(
         "monthly",
         "Cost per month against conversations per month",

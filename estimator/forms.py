@@ -9,8 +9,10 @@ value the user typed (never lost, even when it is wrong) and that field's errors
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
+from pricing.catalog import today
 from pricing.models import LanguageModel
 from pricing.sheet import decimal_str
 from pricing.workload import FIELDS, FIELDS_BY_NAME, GROUPS, FieldSpec
@@ -77,6 +79,7 @@ class FieldRow:
     errors: list[str]
     choices: list[tuple[str, str]] = field(default_factory=list)
     current_models: list[ModelOption] = field(default_factory=list)
+    retiring_models: list[ModelOption] = field(default_factory=list)
     retired_models: list[ModelOption] = field(default_factory=list)
 
     @property
@@ -112,16 +115,21 @@ class FieldGroup:
         return any(row.errors for row in self.rows)
 
 
-def model_options(models: list[LanguageModel], selected: str) -> tuple[list[ModelOption], list[ModelOption]]:
-    """Current models, then shut-down / retiring ones labelled with their date (display order kept)."""
-    current, retired = [], []
+def model_options(
+    models: list[LanguageModel], selected: str, today: date
+) -> tuple[list[ModelOption], list[ModelOption], list[ModelOption]]:
+    """Current models, those with a shutdown scheduled, and those shut down, each labelled with its date."""
+    current, retiring, retired = [], [], []
     for model in models:
         if model.shutdown_date is None:
             current.append(ModelOption(model.id, model.id, model.id == selected))
+        elif model.shutdown_date > today:
+            label = f"{model.id} (shuts down {model.shutdown_date.isoformat()})"
+            retiring.append(ModelOption(model.id, label, model.id == selected))
         else:
             label = f"{model.id} (shut down {model.shutdown_date.isoformat()})"
             retired.append(ModelOption(model.id, label, model.id == selected))
-    return current, retired
+    return current, retiring, retired
 
 
 def build_groups(
@@ -135,6 +143,10 @@ def build_groups(
     for spec in FIELDS:
         if spec.kind == "model":
             default = default_model
+        elif spec.kind == "int":
+            default = f"{spec.default:,}"
+        elif spec.kind == "bool":
+            default = "yes" if spec.default else "no"
         else:
             default = display_value(spec, spec.default)
         row = FieldRow(
@@ -153,7 +165,9 @@ def build_groups(
         elif spec.kind == "choice":
             row.choices = [(choice, CHOICE_LABELS.get(choice, choice)) for choice in spec.choices]
         elif spec.kind == "model":
-            row.current_models, row.retired_models = model_options(models, row.value)
+            row.current_models, row.retiring_models, row.retired_models = model_options(
+                models, row.value, today()
+            )
         rows_by_group[spec.group].append(row)
     return [
         FieldGroup(

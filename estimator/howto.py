@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from estimator.forms import _range_text, display_value
 from pricing.engine import BREAKDOWN_CATEGORIES, CACHE_MIN_TOKENS
+from pricing.models import LanguageModel
 from pricing.workload import FIELDS, GROUPS
 
 
@@ -25,8 +26,10 @@ def how_we_calculate_context() -> dict:
                 allowed = "yes or no"
             rows.append({"spec": spec, "default": default, "allowed": allowed})
         groups.append({"key": key, "title": title, "rows": rows})
+    gpt41_window = LanguageModel.objects.filter(pk="gpt-4.1").values_list("context_window", flat=True).first()
     return {
         "input_groups": groups,
+        "gpt41_window": gpt41_window,
         "cache_min_tokens": CACHE_MIN_TOKENS,
         "breakdown_categories": BREAKDOWN_CATEGORIES,
     }

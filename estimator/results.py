@@ -57,8 +57,18 @@ class ResultsView:
         return self.estimate.engineering
 
     @property
-    def runner_up(self) -> WayView:
-        return sorted((w for w in self.ways if not w.cheapest), key=lambda w: w.way.per_month_usd)[0]
+    def cheapest_ways(self) -> list[WayView]:
+        """Every way at the lowest monthly cost: ties are shown as ties, not as a winner by list order."""
+        return [w for w in self.ways if w.cheapest]
+
+    @property
+    def all_tied(self) -> bool:
+        return len(self.cheapest_ways) == len(self.ways)
+
+    @property
+    def runner_up(self) -> WayView | None:
+        others = sorted((w for w in self.ways if not w.cheapest), key=lambda w: w.way.per_month_usd)
+        return others[0] if others else None
 
     @property
     def breakdown_rows(self) -> list[dict]:
@@ -87,7 +97,7 @@ def results_view(result: Estimate) -> ResultsView:
             WayView(
                 key=key,
                 way=way,
-                cheapest=key == cheapest_key,
+                cheapest=way.per_month_usd == low,
                 more_than_cheapest_usd=more,
                 more_than_cheapest_pct=pct,
                 break_even_months=result.engineering.break_even_months.get(key),
@@ -97,7 +107,7 @@ def results_view(result: Estimate) -> ResultsView:
     return ResultsView(
         estimate=result,
         ways=ways,
-        cheapest=next(w for w in ways if w.cheapest),
+        cheapest=next(w for w in ways if w.key == cheapest_key),
         charts=charts_for(result),
         query=urlencode(result.to_dict()["inputs"]),
     )

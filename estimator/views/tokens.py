@@ -25,6 +25,11 @@ MAX_BODY_BYTES = 4 * 200 * 1024 * 3 + 64 * 1024
 
 def _form_data(request: HttpRequest) -> QueryDict:
     """The urlencoded body, read directly: the site-wide 64 KB form limit is too small for prompts."""
+    if request.content_type != "application/x-www-form-urlencoded":
+        # Browsers and htmx send forms urlencoded; a multipart body would need Django's parser and its limit.
+        raise TokenCountError(
+            {"system_prompt": ["Send the form as application/x-www-form-urlencoded (a normal form post)."]}
+        )
     length = request.META.get("CONTENT_LENGTH") or "0"
     if not length.isdigit() or int(length) > MAX_BODY_BYTES:
         raise TokenCountError(

@@ -1,0 +1,333 @@
+"""The estimator page, the How-we-calculate page and exports, through Django's test client."""
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from html.parser import HTMLParser
+from urllib.parse import urlencode
+
+import pytest
+
+from estimator.templatetags.estimator_extras import usd
+from pricing.catalog import sync_prices
+from pricing.models import LanguageModel
+from pricing.workload import FIELDS, GROUPS
+
+pytestmark = pytest.mark.django_db
+
+# The cost model's worked example: $0.011808 per conversation, the same for all three ways.
+WORKED = {
+    "model": "gpt-4.1",
+    "system_prompt_tokens": "1500",
+    "tool_schema_tokens": "600",
+    "turns_per_session": "2",
+    "user_message_tokens": "100",
+    "assistant_reply_tokens": "200",
+    "function_calls_per_turn": "1",
+    "tool_call_tokens": "50",
+    "tool_result_tokens": "400",
+    "sessions_per_month": "1000",
+}
+APPROACHES = ("assistants", "responses", "chat_completions")
+
+
+@pytest.fixture(autouse=True)
+def price_table():
+    sync_prices()
+
+
+class FigureParser(HTMLParser):
+    """Collects (data-approach, data-figure) -> [data-value, ...] from a page, in document order."""
+
+    def __init__(self):
+        super().__init__()
+        self.figures: dict[tuple[str, str], list[str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if "data-figure" in found and "data-value" in found:
+            key = (found.get("data-approach", ""), found["data-figure"])
+            self.figures.setdefault(key, []).append(found["data-value"])
+
+
+def figures(html: str) -> dict[tuple[str, str], list[str]]:
+    parser = FigureParser()
+    parser.feed(html)
+    return parser.figures
+
+
+def card_figure(html: str, approach: str, figure: str) -> str:
+    """The figure as its way's card shows it (the verdict may repeat the cheapest one first)."""
+    values = figures(html)[(approach, figure)]
+    return values[-1] if figure in ("per_month_usd", "more_than_cheapest_usd") else values[0]
+
+
+def api_figures(body: dict) -> dict[tuple[str, str], str]:
+    """The same figures from the API body, keyed as the page keys them."""
+    out = {}
+    for key, way in body["approaches"].items():
+        for name in ("per_session_usd", "fixed_monthly_usd", "per_month_usd", "model_calls"):
+            out[(key, name)] = str(way[name])
+        for name, value in way["tokens"].items():
+            out[(key, f"tokens.{name}")] = str(value)
+        for line in way["breakdown"]:
+            out[(key, f"breakdown.{line['category']}.per_month_usd")] = line["per_month_usd"]
+    for key, months in body["engineering"]["break_even_months"].items():
+        out[(key, "break_even_months")] = "" if months is None else months
+    out[("engineering", "build_usd")] = body["engineering"]["build_usd"]
+    out[("engineering", "maintenance_monthly_usd")] = body["engineering"]["maintenance_monthly_usd"]
+    return out
+
+
+def page(client, params=None, **headers):
+    return client.get("/?" + urlencode(params or {}), headers=headers)
+
+
+class TestForm:
+    def test_every_input_has_a_label_unit_default_and_help(self, client):
+        html = page(client).content.decode()
+        for spec in FIELDS:
+            assert f'<label for="id_{spec.name}">{spec.label}' in html, spec.name
+            assert f'id="help-{spec.name}"' in html
+            assert spec.help.replace("'", "&#x27;") in html, spec.name
+            if spec.unit:
+                assert f"({spec.unit})" in html.replace("&#x27;", "'"), spec.name
+        assert "How many conversations the agent has in a month. " in html
+        assert "Default 10,000; 0 to 1,000,000,000." in html
+
+    def test_groups_in_order_and_the_less_common_ones_collapsed(self, client):
+        html = page(client).content.decode()
+        positions = [html.index(f'id="group-{key}"') for key, _ in GROUPS]
+        assert positions == sorted(positions)
+        for key in ("traffic", "conversation", "tools"):
+            assert f'<details class="group" id="group-{key}" open>' in html
+        for key in ("retrieval", "code", "loop", "build"):
+            assert f'<details class="group" id="group-{key}">' in html
+
+    def test_model_picker_lists_current_models_first_and_marks_shut_down_ones(self, client):
+        LanguageModel.objects.filter(pk="gpt-4.1").update(shutdown_date=None)
+        LanguageModel.objects.filter(pk="gpt-4").update(shutdown_date=date(2025, 6, 6))
+        LanguageModel.objects.filter(pk="gpt-5").update(shutdown_date=date(2099, 1, 2))
+        html = page(client).content.decode()
+        current = html.index('<optgroup label="Current models">')
+        retiring = html.index('<optgroup label="Shutdown scheduled">')
+        retired = html.index('<optgroup label="Shut down">')
+        assert current < html.index('<option value="gpt-4.1" selected>gpt-4.1</option>') < retiring < retired
+        assert '<option value="gpt-5">gpt-5 (shuts down 2099-01-02)</option>' in html[retiring:retired]
+        assert '<option value="gpt-4">gpt-4 (shut down 2025-06-06)</option>' in html[retired:]
+
+    def test_presets_fill_the_form(self, client):
+        html = page(client, {"preset": "coding_agent"}).content.decode()
+        assert 'id="id_function_calls_per_turn" name="function_calls_per_turn" value="8"' in html
+        assert 'id="id_reasoning_tokens_per_call" name="reasoning_tokens_per_call" value="400"' in html
+        assert 'data-preset="coding_agent" aria-current="true"' in html
+
+    def test_typed_values_win_over_the_preset(self, client):
+        html = page(client, {"preset": "coding_agent", "function_calls_per_turn": "3"}).content.decode()
+        assert 'name="function_calls_per_turn" value="3"' in html
+
+    def test_every_preset_prices(self, client):
+        for key in ("support_bot", "document_qa", "data_analyst", "coding_agent"):
+            response = page(client, {"preset": key})
+            assert response.status_code == 200, key
+            assert 'class="verdict"' in response.content.decode()
+
+
+class TestResults:
+    def test_worked_example_exact_figures(self, client):
+        html = page(client, WORKED).content.decode()
+        for approach in APPROACHES:
+            assert card_figure(html, approach, "per_session_usd") == "0.011808"
+            assert card_figure(html, approach, "per_month_usd") == "11.808"
+            assert card_figure(html, approach, "model_calls") == "4"
+            assert card_figure(html, approach, "tokens.input") == "11200"
+            assert card_figure(html, approach, "tokens.input_cached") == "9728"
+            assert card_figure(html, approach, "tokens.output") == "500"
+        assert "$11.81" in html and "$0.01181" in html
+        assert card_figure(html, "engineering", "build_usd") == "4000"
+        assert card_figure(html, "assistants", "break_even_months") == ""
+        assert "never (no monthly saving)" in html
+        assert "All three ways cost the same here" in html
+
+    def test_every_figure_equals_the_api(self, client):
+        params = {**WORKED, "file_search_calls_per_turn": "0.5", "code_interpreter_calls_per_turn": "1"}
+        html = page(client, params).content.decode()
+        api = client.get("/api/estimate?" + urlencode(params)).json()
+        expected = api_figures(api)
+        shown = figures(html)
+        for key, value in expected.items():
+            if key[1] in ("tokens.input_cache_write", "tokens.reasoning") and value == "0":
+                continue  # shown only when the model writes to the cache / reasons
+            assert key in shown, key
+            assert set(shown[key]) == {value}, key
+
+    def test_cheapest_highlighted_with_difference_in_dollars_and_percent(self, client):
+        params = {**WORKED, "file_search_calls_per_turn": "1"}
+        html = page(client, params).content.decode()
+        api = client.get("/api/estimate?" + urlencode(params)).json()
+        cheapest = api["cheapest"]
+        low = Decimal(api["approaches"][cheapest]["per_month_usd"])
+        assert f'id="way-{cheapest}" data-approach="{cheapest}"' in html
+        assert re.search(rf'class="card is-cheapest" id="way-{cheapest}"', html)
+        for key in APPROACHES:
+            if key == cheapest:
+                continue
+            more = Decimal(api["approaches"][key]["per_month_usd"]) - low
+            assert card_figure(html, key, "more_than_cheapest_usd") == format(more.normalize(), "f")
+            percent = (more / low * 100).quantize(Decimal("0.1"))
+            assert f"(+{percent:,.1f}%)" in html
+
+    def test_breakdown_notes_and_charts(self, client):
+        html = page(client, {**WORKED, "code_interpreter_calls_per_turn": "1"}).content.decode()
+        for label in (
+            "Uncached input",
+            "Cached input",
+            "Cache writes",
+            "Output",
+            "Reasoning",
+            "Tool fees",
+            "Storage",
+            "Your infrastructure",
+        ):
+            assert f'<th scope="row">{label}</th>' in html
+        assert "Assistants API down on 2026-08-26" in html
+        for key in ("cumulative", "monthly", "breakdown"):
+            assert f'data-chart="{key}"' in html
+        charts = re.findall(r'<img src="data:image/svg\+xml;charset=utf-8,([^"]+)" alt="([^"]+)"', html)
+        assert len(charts) == 3
+        assert all("USD" in body for body, _ in charts)  # axes carry their unit
+        assert "Turn%20of%20the%20conversation" in charts[0][0]
+
+    def test_htmx_request_gets_only_the_results_partial(self, client):
+        response = page(client, WORKED, **{"HX-Request": "true"})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert html.lstrip().startswith('<section id="results"')
+        assert "<html" not in html and 'id="estimate-form"' not in html
+        assert card_figure(html, "chat_completions", "per_session_usd") == "0.011808"
+        # Each field's error slot is refreshed out of band.
+        assert '<p class="error" id="err-turns_per_session" hx-swap-oob="true"></p>' in html
+
+
+class TestBadInput:
+    def test_full_page_names_the_field_and_keeps_what_was_typed(self, client):
+        response = page(client, {**WORKED, "turns_per_session": "two", "tool_call_tokens": "-5"})
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert 'name="turns_per_session" value="two"' in html
+        assert 'name="tool_call_tokens" value="-5"' in html
+        assert 'name="tool_result_tokens" value="400"' in html
+        assert '<p class="error" id="err-turns_per_session">must be a whole number.</p>' in html
+        assert "must be at least 0 and at most 2,000,000." in html
+        assert "Please fix 2 inputs" in html
+        assert "Fix the highlighted inputs" in html
+
+    def test_htmx_errors_swap_in_next_to_the_field(self, client):
+        response = page(client, {"turns_per_session": "0"}, **{"HX-Request": "true"})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert (
+            '<p class="error" id="err-turns_per_session" hx-swap-oob="true">'
+            "must be at least 1 and at most 1,000.</p>"
+        ) in html
+
+    def test_unknown_model_is_an_error_on_the_model_field(self, client):
+        html = page(client, {"model": "gpt-nope"}).content.decode()
+        assert "Unknown model &#x27;gpt-nope&#x27;" in html
+
+    def test_unknown_keys_are_ignored_by_the_page(self, client):
+        assert page(client, {"csrfmiddlewaretoken": "x", "utm_source": "mail"}).status_code == 200
+
+
+class TestQuality:
+    @pytest.mark.parametrize(
+        "url", ["/", "/?preset=document_qa", "/how-we-calculate", "/?turns_per_session=x"]
+    )
+    def test_no_inline_script_style_or_handlers(self, client, url):
+        html = client.get(url).content.decode()
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag, tag
+        assert re.search(r"<script\b[^>]*>\s*[^<\s]", html) is None
+        assert " style=" not in html
+        assert "<style" not in html
+        assert re.search(r"\son[a-z]+=", html) is None
+
+    def test_htmx_is_served_from_the_package_not_a_cdn(self, client):
+        html = client.get("/").content.decode()
+        assert '<script src="/static/django_htmx/htmx-2.min.js"' in html
+        assert "https://" not in re.sub(r'href="https://github.com/[^"]+"', "", html)
+
+    def test_money_formatting(self):
+        assert usd(Decimal("1234.5")) == "$1,234.50"
+        assert usd(Decimal("1234567.891")) == "$1,234,567.89"
+        assert usd(Decimal("0.011808")) == "$0.01181"
+        assert usd(Decimal("0.5")) == "$0.50"
+        assert usd(Decimal("0")) == "$0.00"
+        assert usd(Decimal("-12.345")) == "-$12.35"
+
+    def test_footer_shows_the_price_version_and_date(self, client):
+        html = client.get("/").content.decode()
+        version = client.get("/api/prices/gpt-4.1").json()["version"]
+        assert f'<span data-figure="price_version">{version}</span>' in html or "genai-prices" in html
+
+    def test_page_is_small(self, client):
+        # Charts are inline SVG images; the page without them stays light.
+        html = page(client, WORKED).content.decode()
+        without_charts = re.sub(r'src="data:[^"]+"', "", html)
+        assert len(without_charts) < 80_000
+
+
+class TestHowWeCalculate:
+    def test_explains_every_input_and_the_assumptions(self, client):
+        html = client.get("/how-we-calculate").content.decode()
+        for spec in FIELDS:
+            assert f"<code>{spec.name}</code>" in html, spec.name
+        for phrase in (
+            "Dropped turns stay dropped for the rest of the conversation",
+            "Context overflow is priced as if the API accepted it",
+            "gpt-4.1's window is the table's 1,000,000 tokens",
+            "floor(P / 128) × 128",
+            "break-even months = build ÷",
+            "community reports say they do",
+        ):
+            assert phrase in html, phrase
+
+    def test_linked_from_the_results(self, client):
+        assert 'href="/how-we-calculate">How we calculate these numbers' in page(client).content.decode()
+
+
+class TestExports:
+    def test_json_export_is_the_api_body(self, client):
+        response = client.get("/export.json?" + urlencode(WORKED))
+        assert response["Content-Disposition"] == 'attachment; filename="estimate.json"'
+        assert response.json() == client.get("/api/estimate?" + urlencode(WORKED)).json()
+
+    def test_csv_export_has_exact_figures(self, client):
+        response = client.get("/export.csv?" + urlencode(WORKED))
+        assert response["Content-Type"] == "text/csv"
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        assert rows[0] == ["section", "approach", "figure", "value"]
+        assert ["total", "chat_completions", "per_session_usd", "0.011808"] in rows
+        assert ["total", "responses", "per_month_usd", "11.808"] in rows
+        assert ["tokens", "assistants", "input_cached", "9728"] in rows
+        assert ["input", "", "turns_per_session", "2"] in rows
+        assert ["engineering", "assistants", "break_even_months", ""] in rows
+
+    def test_export_links_on_the_page_carry_the_inputs(self, client):
+        html = page(client, WORKED).content.decode()
+        link = re.search(r'href="(/export\.json\?[^"]+)"', html).group(1).replace("&amp;", "&")
+        assert client.get(link).json()["approaches"]["assistants"]["per_session_usd"] == "0.011808"
+
+    def test_bad_export_inputs_are_a_400_naming_the_field(self, client):
+        response = client.get("/export.json?turns_per_session=0")
+        assert response.status_code == 400
+        assert "turns_per_session" in response.json()["errors"]
+        assert client.get("/export.xml").status_code == 404
+
+
+def test_api_body_unchanged_by_page_helpers(client):
+    body = json.loads(client.get("/api/estimate?" + urlencode(WORKED)).content)
+    assert body["approaches"]["chat_completions"]["per_session_usd"] == "0.011808"

@@ -1,0 +1,142 @@
+"""Share links: saved with their price snapshot, shown read-only with the same numbers forever."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+
+from estimator.models import Scenario
+from pricing.catalog import price_sheet_for, sync_prices, today
+from pricing.models import Source, TokenPrice
+from tests.estimator.test_pages import APPROACHES, WORKED, card_figure, figures
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def price_table():
+    sync_prices()
+
+
+def share(client, inputs=WORKED):
+    return client.post("/share", inputs)
+
+
+def raise_gpt41_input_price(to="4"):
+    """A new dated row from today: gpt-4.1's input price doubles, everything else unchanged."""
+    current = TokenPrice.objects.filter(model_id="gpt-4.1", service_tier="standard").order_by(
+        "-effective_from"
+    )[0]
+    current.pk = None
+    current.effective_from = today()
+    current.input_per_mtok = Decimal(to)
+    current.source = Source.ADMIN
+    current.save()
+
+
+def test_share_saves_inputs_and_the_price_snapshot(client):
+    response = share(client)
+    assert response.status_code == 302
+    scenario = Scenario.objects.get()
+    assert response["Location"] == f"/s/{scenario.slug}"
+    assert re.fullmatch(r"[A-Za-z0-9_-]{16}", scenario.slug)  # 96 random bits
+    assert scenario.inputs["turns_per_session"] == 2 and scenario.inputs["model"] == "gpt-4.1"
+    assert scenario.prices == price_sheet_for("gpt-4.1").to_dict()
+    assert scenario.price_version == price_sheet_for("gpt-4.1").version
+
+
+def test_slugs_differ(client):
+    share(client)
+    share(client)
+    first, second = Scenario.objects.values_list("slug", flat=True)
+    assert first != second
+
+
+def test_shared_page_shows_the_same_figures_as_the_form(client):
+    url = share(client)["Location"]
+    shared = client.get(url).content.decode()
+    live = client.get("/?" + urlencode(WORKED)).content.decode()
+    for approach in APPROACHES:
+        assert card_figure(shared, approach, "per_session_usd") == "0.011808"
+    shared_figures = figures(shared)
+    for key, values in figures(live).items():
+        if key[1] in ("price_version",):
+            continue
+        assert shared_figures[key] == values, key
+
+
+def test_shared_page_is_read_only_with_edit_a_copy(client):
+    url = share(client)["Location"]
+    html = client.get(url).content.decode()
+    assert 'id="estimate-form"' not in html
+    assert 'action="/share"' not in html
+    edit = re.search(r'href="(/\?[^"]+)" id="edit-copy"', html).group(1).replace("&amp;", "&")
+    form = client.get(edit).content.decode()
+    assert 'name="turns_per_session" value="2"' in form
+    assert 'name="tool_result_tokens" value="400"' in form
+    assert card_figure(form, "chat_completions", "per_session_usd") == "0.011808"
+
+
+def test_numbers_never_change_and_a_notice_shows_todays_prices(client):
+    url = share(client)["Location"]
+    assert "Today's prices differ" not in client.get(url).content.decode()
+    raise_gpt41_input_price("4")
+    html = client.get(url).content.decode()
+    for approach in APPROACHES:
+        assert card_figure(html, approach, "per_session_usd") == "0.011808"
+    assert "Today's prices differ from the ones this estimate was made with." in html
+    # Uncached input doubles: 1,472 tokens x $2 more per million = $0.002944 more per conversation.
+    today_figures = figures(html)
+    for approach in APPROACHES:
+        assert today_figures[(approach, "today_per_month_usd")] == ["14.752"]
+    # The live form, by contrast, moves with today's prices.
+    live = client.get("/?" + urlencode(WORKED)).content.decode()
+    assert card_figure(live, "assistants", "per_session_usd") == "0.014752"
+
+
+def test_old_price_rows_do_not_change_a_share_either(client):
+    url = share(client)["Location"]
+    TokenPrice.objects.filter(model_id="gpt-4.1").update(effective_from=today() + timedelta(days=1))
+    html = client.get(url).content.decode()
+    assert card_figure(html, "responses", "per_month_usd") == "11.808"
+    assert "Today's price table cannot price this scenario" in html
+
+
+def test_exports_of_a_shared_scenario(client):
+    url = share(client)["Location"]
+    slug = url.rsplit("/", 1)[1]
+    raise_gpt41_input_price("4")
+    body = client.get(f"/s/{slug}.json").json()
+    assert body["approaches"]["assistants"]["per_session_usd"] == "0.011808"
+    assert body["scenario"]["slug"] == slug
+    rows = list(csv.reader(io.StringIO(client.get(f"/s/{slug}.csv").content.decode())))
+    assert ["total", "chat_completions", "per_month_usd", "11.808"] in rows
+    assert client.get(f"/s/{slug}.pdf").status_code == 404
+
+
+def test_bad_input_rerenders_the_form_with_errors(client):
+    response = share(client, {**WORKED, "turns_per_session": "lots"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'name="turns_per_session" value="lots"' in html
+    assert "must be a whole number." in html
+    assert Scenario.objects.count() == 0
+
+
+def test_share_is_a_post_and_unknown_links_are_404(client):
+    assert client.get("/share").status_code == 405
+    assert client.get("/s/doesnotexist123").status_code == 404
+
+
+def test_share_requires_the_csrf_token():
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/share", WORKED).status_code == 403
+    page = strict.get("/?" + urlencode(WORKED)).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert strict.post("/share", {**WORKED, "csrfmiddlewaretoken": token}).status_code == 302
