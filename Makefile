@@ -14,7 +14,7 @@ BOOT_PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& echo $$p && break; done)
 
-.PHONY: install run serve test lint format migrate prices bench clean
+.PHONY: install run serve test test-postgres lint format migrate prices bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(BOOT_PYTHON)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
@@ -51,6 +51,11 @@ format: install
 test: lint
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# The same suite on PostgreSQL: a throwaway cluster (Debian's packages, installed if missing) on a
+# unix socket in a temp dir, removed afterwards. Extra pytest arguments: make test-postgres ARGS=...
+test-postgres: install
+	.ci/test-postgres $(ARGS)
 
 bench: install
 	$(PYTHON) bench/engine.py
