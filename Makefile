@@ -14,7 +14,7 @@ BOOT_PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& echo $$p && break; done)
 
-.PHONY: install run serve test test-postgres lint format migrate prices bench clean
+.PHONY: install run serve test test-postgres backup restore lint format migrate prices bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(BOOT_PYTHON)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
@@ -56,6 +56,15 @@ test: lint
 # unix socket in a temp dir, removed afterwards. Extra pytest arguments: make test-postgres ARGS=...
 test-postgres: install
 	.ci/test-postgres $(ARGS)
+
+# Every stored row to backups/estimator-<time>.xml.gz; restore into a migrated, empty database with
+# make restore FILE=backups/estimator-....xml.gz (manage.py backup/restore; DATABASE_URL picks the DB).
+backup: migrate
+	$(MANAGE) backup
+
+restore: migrate
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/estimator-....xml.gz"; exit 1; }
+	$(MANAGE) restore "$(FILE)"
 
 bench: install
 	$(PYTHON) bench/engine.py
