@@ -263,7 +263,9 @@ class FakeOpenAIServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> FakeOpenAIServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -216,7 +216,7 @@ class Agent:
             self._save()
             ceiling = self.limits.max_cost_usd
             raise CostLimitExceeded(
-                f"conversation cost {self.cost_usd} USD is over the {ceiling} USD ceiling"
+                f"conversation cost {self.cost_usd:f} USD is over the {ceiling} USD ceiling"
             )
         return record
 

@@ -67,7 +67,7 @@ def call_cost(usage: Usage, prices: Prices) -> Decimal:
         + usage.cache_write_tokens * write_rate
         + usage.completion_tokens * rates.output
     )
-    return Decimal(total).scaleb(MILLION_EXP)
+    return Decimal(total).scaleb(MILLION_EXP).normalize()
 
 
 @dataclass(slots=True)
@@ -99,5 +99,5 @@ class CallRecord:
 
     def to_dict(self) -> dict:
         body = asdict(self)
-        body["cost_usd"] = None if self.cost_usd is None else str(self.cost_usd)
+        body["cost_usd"] = None if self.cost_usd is None else format(self.cost_usd, "f")
         return body

@@ -1,0 +1,117 @@
+"""Persistence: saved at every checkpoint; a crash, then resume, loses nothing and repeats no tool call."""
+
+import pytest
+
+from agentloop.loop import INTERRUPTED_TOOL_RESULT, Agent, TurnInterrupted
+from agentloop.script import bundled_scripts
+from agentloop.storage import JsonFileStorage, MemoryStorage
+from agentloop.tools import ToolRegistry
+from tests.agentloop.conftest import offline_client
+from tests.agentloop.test_fake_server import CLEAN_USAGE, usage_of
+
+SUPPORT = bundled_scripts()[0]
+
+
+class Crash(BaseException):
+    """The process dying: not an Exception, so nothing in the loop catches it."""
+
+
+def counting_registry(ran: list[str], crash_on: str | None = None) -> ToolRegistry:
+    """The support script's tools, noting every run; `crash_on` kills the process inside that tool."""
+    registry = ToolRegistry()
+    for tool in SUPPORT.tools:
+        function = tool["function"]
+
+        def handler(_name=function["name"], _result=tool["result"], **arguments):
+            ran.append(_name)
+            if _name == crash_on:
+                raise Crash(_name)
+            return _result
+
+        registry.register(
+            function["name"], handler, description=function["description"], parameters=function["parameters"]
+        )
+    return registry
+
+
+def agent(server, storage, registry) -> Agent:
+    return Agent(
+        offline_client(server),
+        "gpt-4.1",
+        system=SUPPORT.system,
+        tools=registry,
+        storage=storage,
+        conversation_id="conv-1",
+    )
+
+
+@pytest.fixture(params=["memory", "json"])
+def storage(request, tmp_path):
+    return MemoryStorage() if request.param == "memory" else JsonFileStorage(tmp_path)
+
+
+def test_crash_between_turns_then_resume(fake_server, storage):
+    ran: list[str] = []
+    first = agent(fake_server, storage, counting_registry(ran))
+    for turn in SUPPORT.turns[:2]:
+        first.send(turn.user)
+    del first  # the process dies between turns 2 and 3
+
+    resumed = agent(fake_server, storage, counting_registry(ran))
+    assert resumed.turns_completed == 2
+    assert not resumed.interrupted
+    assert resumed.finish_interrupted_turn() is None
+    for turn in SUPPORT.turns[2:]:
+        resumed.send(turn.user)
+
+    assert ran == ["lookup_order", "get_return_policy", "create_return", "get_return_policy"]
+    assert [c.index for c in resumed.calls] == list(range(1, 9))
+    assert usage_of(resumed) == CLEAN_USAGE  # the same requests as an uninterrupted run
+    saved = storage.load("conv-1")
+    assert saved.turns_completed == 4
+    assert [c.index for c in saved.calls] == list(range(1, 9))
+    assert [m["content"] for m in saved.messages if m["role"] == "user"] == [t.user for t in SUPPORT.turns]
+    assert len(saved.messages) == 1 + 4 * 4  # system, then per turn: user, tool call, tool result, reply
+    assert [tc.result is not None for c in saved.calls for tc in c.tool_calls] == [True] * 4
+
+
+def test_crash_inside_a_tool_then_resume_never_runs_it_again(fake_server, storage):
+    ran: list[str] = []
+    first = agent(fake_server, storage, counting_registry(ran, crash_on="create_return"))
+    first.send(SUPPORT.turns[0].user)
+    first.send(SUPPORT.turns[1].user)
+    with pytest.raises(Crash):
+        first.send(SUPPORT.turns[2].user)
+
+    resumed = agent(fake_server, storage, counting_registry(ran))
+    assert resumed.interrupted
+    with pytest.raises(TurnInterrupted):
+        resumed.send("a new message")
+    result = resumed.finish_interrupted_turn()
+    assert result.turn == 3
+    assert result.reply == SUPPORT.turns[2].reply
+    resumed.send(SUPPORT.turns[3].user)
+
+    # create_return ran once, in the crashed process; the model was told instead of running it again.
+    assert ran == ["lookup_order", "get_return_policy", "create_return", "get_return_policy"]
+    saved = storage.load("conv-1")
+    assert saved.turns_completed == 4
+    assert [c.index for c in saved.calls] == list(range(1, 9))
+    interrupted = saved.calls[4].tool_calls[0]
+    assert (interrupted.name, interrupted.result, interrupted.error) == (
+        "create_return",
+        None,
+        "interrupted; not run again",
+    )
+    assert saved.messages[11] == {
+        "role": "tool",
+        "tool_call_id": "call_3_1_1",
+        "content": INTERRUPTED_TOOL_RESULT,
+    }
+
+
+def test_every_checkpoint_is_one_save(fake_server):
+    storage = MemoryStorage()
+    agent(fake_server, storage, counting_registry([])).send(SUPPORT.turns[0].user)
+    # Tool call requested (before it runs), its result in, the turn's reply.
+    assert storage.saves == 3
