@@ -14,7 +14,7 @@ BOOT_PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& echo $$p && break; done)
 
-.PHONY: install run serve test test-postgres backup restore lint format migrate prices bench clean
+.PHONY: install run serve test browser test-postgres backup restore lint format migrate prices bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(BOOT_PYTHON)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
@@ -48,7 +48,15 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+# Debian's Chromium for the Playwright browser tests (tests/browser). Never `playwright install`:
+# no browser downloads. Outside CI a failed install only warns (the browser tests then skip).
+browser:
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; } \
+		|| { echo "could not install chromium: the browser tests will skip"; [ "$$CI" != true ]; }; }
+
+test: lint browser
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 

@@ -9,12 +9,14 @@ from django.views.decorators.http import require_GET, require_POST
 from estimator.exports import estimate_csv, estimate_json
 from estimator.forms import raw_inputs
 from estimator.models import Scenario
+from estimator.ratelimit import ratelimit
 from estimator.results import estimator_page
 from estimator.scenarios import SharedView, compute_live, save_scenario, shared_view
 from estimator.services import EstimateInputError
 
 
 @require_POST
+@ratelimit("share", limit=20, period=600, what="share links")  # each share is a row kept forever
 def share(request: HttpRequest) -> HttpResponse:
     try:
         scenario = save_scenario(raw_inputs(request.POST))

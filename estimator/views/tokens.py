@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from estimator.forms import TOKEN_FIELDS
+from estimator.ratelimit import ratelimit
 from estimator.results import estimator_page
 from estimator.tokencount import TEXT_FIELDS, TokenCountError, count_tokens
 from pricing.catalog import PriceTableError, default_model_id
@@ -47,6 +48,7 @@ def _form_data(request: HttpRequest) -> QueryDict:
 # request.POST) is what lets a 200 KB prompt through the site-wide upload limit.
 @csrf_exempt
 @require_POST
+@ratelimit("tokens", limit=120, period=600, what="token counts")  # up to 800 KB of text each
 def count(request: HttpRequest) -> HttpResponse:
     texts = {name: "" for name in TEXT_FIELDS}
     data = QueryDict()
@@ -74,7 +76,8 @@ def count(request: HttpRequest) -> HttpResponse:
         rows = [row for group in page.groups for row in group.rows if row.name in overrides]
         response = render(request, f"{TEMPLATE}#token_result", {**context, "counted_rows": rows})
         if counted:
-            response["HX-Trigger"] = "tokens-counted"
+            # After the settle: the out-of-band inputs must hold the counts before the form is re-sent.
+            response["HX-Trigger-After-Settle"] = "tokens-counted"
         return response
     page = estimator_page(data, overrides)
     return render(request, TEMPLATE, {**page.as_context(), **context}, status=400 if token_errors else 200)

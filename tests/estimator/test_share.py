@@ -8,6 +8,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
 
 from estimator.models import Scenario
 from pricing.catalog import price_sheet_for, sync_prices, today
@@ -20,6 +21,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def price_table():
     sync_prices()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()  # rate-limit counters live in the cache
+    yield
+    cache.clear()
 
 
 def share(client, inputs=WORKED):
@@ -140,3 +148,12 @@ def test_share_requires_the_csrf_token():
     page = strict.get("/?" + urlencode(WORKED)).content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     assert strict.post("/share", {**WORKED, "csrfmiddlewaretoken": token}).status_code == 302
+
+
+def test_sharing_is_rate_limited(client, settings):
+    settings.RATELIMITS = {"share": (2, 600)}
+    assert share(client).status_code == 302
+    assert share(client).status_code == 302
+    response = share(client)
+    assert response.status_code == 429
+    assert Scenario.objects.count() == 2

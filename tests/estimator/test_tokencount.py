@@ -6,6 +6,7 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
 
 from agentloop import tokens
 from pricing.catalog import sync_prices
@@ -38,6 +39,13 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture(autouse=True)
 def price_table():
     sync_prices()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()  # rate-limit counters live in the cache
+    yield
+    cache.clear()
 
 
 def count(client, headers=None, **fields):
@@ -107,7 +115,7 @@ def test_htmx_fills_the_fields_out_of_band_and_refreshes_the_results(client):
     response = count(client, HTMX, system_prompt=SYSTEM, user_message=USER, model="gpt-4.1")
     html = response.content.decode()
     assert response.status_code == 200
-    assert response["HX-Trigger"] == "tokens-counted"
+    assert response["HX-Trigger-After-Settle"] == "tokens-counted"
     assert html.lstrip().startswith('<div id="token-result"')
     assert re.search(
         r'<input type="text" id="id_system_prompt_tokens" name="system_prompt_tokens" '
