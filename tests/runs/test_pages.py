@@ -1,0 +1,106 @@
+"""The run inspector pages: server-rendered, no JavaScript needed, nothing inline for a strict CSP."""
+
+import re
+
+import pytest
+
+from runs.models import Run
+from runs.services import run_measure
+from tests.runs.conftest import AS_OF
+
+
+@pytest.fixture
+def support_run(price_table):
+    return run_measure("support_agent", offline=True, as_of=AS_OF)
+
+
+def figures(html: str, name: str) -> list[str]:
+    return re.findall(rf'data-figure="{name}"[^>]*>([^<]*)<', html)
+
+
+def assert_csp_ready(html: str):
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []  # every script is a file
+    assert " style=" not in html
+    assert re.findall(r"\son[a-z]+=", html) == []
+
+
+def test_runs_are_listed_with_their_totals(client, support_run):
+    response = client.get("/runs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'href="/runs/{support_run.pk}/"' in html
+    assert figures(html, "calls") == ["8"]
+    assert figures(html, "cost_usd") == ["0.014112"]
+    assert_csp_ready(html)
+
+
+def test_the_inspector_shows_each_call(client, support_run):
+    response = client.get(f"/runs/{support_run.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert figures(html, "prompt_tokens")[1:] == [
+        "1209",
+        "1414",
+        "1545",
+        "1730",
+        "1836",
+        "2019",
+        "2111",
+        "2296",
+    ]
+    assert figures(html, "cached_tokens") == ["0", "1152", "1408", "1536", "1664", "1792", "1920", "2048"]
+    assert figures(html, "completion_tokens")[1:] == ["14", "95", "16", "84", "32", "70", "16", "57"]
+    assert figures(html, "cost_usd")[:2] == ["0.014112 USD", "0.002530"]  # (1209 * 2 + 14 * 8) / 1e6
+    assert "<code>lookup_order</code>" in html
+    assert "{&quot;order_id&quot;:&quot;BL-104233&quot;}" in html  # the arguments, escaped
+    assert "req_fake_1" in html
+    assert f'href="/runs/{support_run.pk}/calibration"' in html
+    assert_csp_ready(html)
+
+
+def test_the_inspector_shows_errors(client, price_table):
+    run = Run.objects.create(
+        script_name="broken",
+        model="gpt-4.1",
+        endpoint="offline",
+        price_as_of=AS_OF,
+        status="failed",
+        error="boom",
+    )
+    run.calls.create(index=1, turn=1, round=0, model="gpt-4.1", error="RateLimitError: Error code: 429")
+    html = client.get(f"/runs/{run.pk}/").content.decode()
+    assert "RateLimitError: Error code: 429" in html
+    assert 'class="runs-error"' in html
+
+
+def test_the_calibration_page(client, support_run):
+    response = client.get(f"/runs/{support_run.pk}/calibration")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert figures(html, "estimated_usd") == ["0.014064 USD per conversation (8 calls)"]
+    assert figures(html, "measured_usd") == ["0.014112 USD (8 calls)"]
+    assert figures(html, "relative_error")[0].split()[0] == "-0.34%"
+    assert "within ±2%" in html
+    assert "system_prompt_tokens=993" in html  # the link to these inputs in the estimate API
+    assert_csp_ready(html)
+
+
+def test_the_estimate_api_accepts_the_derived_inputs(client, support_run):
+    html = client.get(f"/runs/{support_run.pk}/calibration").content.decode()
+    query = re.search(r'href="/api/estimate\?([^"]+)"', html).group(1).replace("&amp;", "&")
+    response = client.get(f"/api/estimate?{query}&as_of={AS_OF.isoformat()}")
+    assert response.status_code == 200
+    assert response.json()["approaches"]["chat_completions"]["per_session_usd"] == "0.014064"
+
+
+def test_a_run_that_cannot_be_calibrated_says_why(client, price_table):
+    run = Run.objects.create(script_name="empty", model="gpt-4.1", endpoint="offline", price_as_of=AS_OF)
+    response = client.get(f"/runs/{run.pk}/calibration")
+    assert response.status_code == 422
+    assert f"run {run.pk} has no completed turn to calibrate from" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/runs/999/", "/runs/999/calibration"])
+def test_unknown_runs_are_404(client, path):
+    assert client.get(path).status_code == 404
