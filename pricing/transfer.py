@@ -100,7 +100,33 @@ FIELDS_BY_KIND = {
     "token_price": TOKEN_PRICE_FIELDS,
     "tool_fee": TOOL_FEE_FIELDS,
 }
-CSV_COLUMNS = ("record", *dict.fromkeys(name for kind in RECORD_KINDS for name in FIELDS_BY_KIND[kind]))
+# Identity and dates first, numbers next, lifecycle and provenance last: readable in a spreadsheet.
+CSV_COLUMNS = (
+    "record",
+    "model",
+    "key",
+    "service_tier",
+    "effective_from",
+    *BASE_PRICE_FIELDS,
+    "long_context_threshold",
+    *LONG_CONTEXT_FIELDS,
+    "amount",
+    "name",
+    "family",
+    "context_window",
+    "encoding",
+    "status",
+    "shutdown_date",
+    "successor",
+    "is_default",
+    "source",
+    "source_version",
+    "lifecycle_source",
+    "edited_by",
+    "created_at",
+    "checked_at",
+    "note",
+)
 # Required in every record of the kind; the rest may be empty / absent.
 REQUIRED = {
     "model": ("model", "context_window"),
@@ -474,6 +500,7 @@ class _Importer:
         self.models = {model.id: model for model in LanguageModel.objects.all()}
         self.priced_tiers = set(TokenPrice.objects.values_list("model_id", "service_tier"))
         self.priced_fees = set(ToolFee.objects.values_list("key", flat=True))
+        self.created_rows: set[tuple] = set()  # (kind, identity, date) of rows this import added
 
     def fail(self, record: Record, field: str | None, message: str) -> None:
         label = _label(record)
@@ -656,6 +683,9 @@ class _Importer:
         existing = TokenPrice.objects.filter(
             model_id=model_id, service_tier=price.service_tier, effective_from=price.effective_from
         ).first()
+        identity = ("token_price", model_id, price.service_tier, price.effective_from)
+        if identity in self.created_rows:
+            raise _RowError("effective_from", f"the file lists {_label(record)} twice")
         if existing is not None:
             self._compare(
                 existing, price, ("long_context_threshold", *BASE_PRICE_FIELDS, *LONG_CONTEXT_FIELDS)
@@ -670,6 +700,7 @@ class _Importer:
             )
         if self.validate(record, price):
             price.save(force_insert=True)
+            self.created_rows.add(identity)
             _keep_created_at(price, created_at)
             self.report.created["token_price"] += 1
 
@@ -687,6 +718,9 @@ class _Importer:
         )
         created_at = _datetime(values, "created_at")
         existing = ToolFee.objects.filter(key=fee.key, effective_from=fee.effective_from).first()
+        identity = ("tool_fee", fee.key, fee.effective_from)
+        if identity in self.created_rows:
+            raise _RowError("effective_from", f"the file lists {_label(record)} twice")
         if existing is not None:
             self._compare(existing, fee, ("amount",))
             self.report.unchanged["tool_fee"] += 1
@@ -695,6 +729,7 @@ class _Importer:
             self._frozen_past(fee.effective_from, fee.key in self.priced_fees, fee.key)
         if self.validate(record, fee):
             fee.save(force_insert=True)
+            self.created_rows.add(identity)
             _keep_created_at(fee, created_at)
             self.report.created["tool_fee"] += 1
 

@@ -1,0 +1,338 @@
+"""Export and import of the whole price table: a fresh database reproduces every estimate exactly."""
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+from pricing.catalog import price_list, sync_prices, today
+from pricing.models import ApiSurface, LanguageModel, Source, TokenPrice, ToolFee
+from pricing.transfer import CSV_COLUMNS, PriceImportError, export_csv, export_json, import_file
+from tests.pricing.test_history import empty_price_table
+
+HEADER = "record,model,service_tier,effective_from,input_per_mtok,cached_input_per_mtok,output_per_mtok\n"
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        sync_prices()
+    yield
+    with django_db_blocker.unblock():
+        empty_price_table()
+
+
+@pytest.fixture
+def table(seeded, db):
+    return None
+
+
+def table_counts() -> tuple[int, int, int, int]:
+    return (
+        LanguageModel.objects.count(),
+        TokenPrice.objects.count(),
+        ToolFee.objects.count(),
+        ApiSurface.objects.count(),
+    )
+
+
+def estimate(client, **params) -> dict:
+    response = client.get("/api/estimate", {"model": "gpt-4.1", **params})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+# -- the "done when" scenario, end to end
+
+
+@pytest.mark.parametrize("file_name", ["prices.json", "prices.csv"])
+def test_admin_edit_then_export_and_import_into_an_empty_table_reproduces_both_estimates(
+    table, client, file_name
+):
+    tomorrow = today() + timedelta(days=1)
+    before_today = estimate(client)
+    client.force_login(User.objects.create_user("alice", password="pw", is_staff=True, is_superuser=True))
+    gpt41 = TokenPrice.objects.get(
+        model_id="gpt-4.1", service_tier="standard", effective_from=date(2000, 1, 1)
+    )
+    form = client.get(f"/admin/pricing/tokenprice/add/?copy_from={gpt41.pk}").context["adminform"].form
+    post = {name: "" if value is None else str(value) for name, value in form.initial.items()}
+    response = client.post("/admin/pricing/tokenprice/add/", {**post, "input_per_mtok": "2.2"})
+    assert response.status_code == 302
+
+    after_today = estimate(client)
+    after_tomorrow = estimate(client, as_of=tomorrow.isoformat())
+    assert after_today == before_today
+    assert after_tomorrow["prices"]["service_tiers"]["standard"]["input_per_mtok"] == "2.2"
+    assert after_tomorrow["prices"]["as_of"] == tomorrow.isoformat()
+    for approach, today_result in after_today["approaches"].items():
+        tokens = today_result["tokens"]
+        uncached = tokens["input"] - tokens["input_cached"] - tokens["input_cache_write"]
+        expected = D(today_result["per_session_usd"]) + uncached * D("0.2") / 10**6
+        assert D(after_tomorrow["approaches"][approach]["per_session_usd"]) == expected
+
+    content = (export_json() if file_name.endswith(".json") else export_csv()).encode()
+    empty_price_table()
+    assert table_counts() == (0, 0, 0, 0)
+    report = import_file(file_name, content)
+    assert report.created == {"model": 51, "api_surface": 3, "token_price": 101, "tool_fee": 8}
+
+    assert estimate(client) == after_today
+    assert estimate(client, as_of=tomorrow.isoformat()) == after_tomorrow
+    imported = TokenPrice.objects.get(model_id="gpt-4.1", service_tier="standard", effective_from=tomorrow)
+    assert (imported.source, imported.edited_by.username) == (Source.ADMIN, "alice")
+
+    first, second = sync_prices(), sync_prices()
+    assert not first.changed and not second.changed
+    assert table_counts() == (51, 101, 8, 3)
+
+
+def test_exporting_an_imported_table_gives_the_same_file(table):
+    exported = json.loads(export_json())
+    empty_price_table()
+    import_file("prices.json", json.dumps(exported).encode())
+    again = json.loads(export_json())
+    exported.pop("exported_at"), again.pop("exported_at")
+    assert again == exported
+
+
+def test_the_json_export_is_the_api_prices_response_plus_history(table):
+    exported = json.loads(export_json())
+    assert {key: exported[key] for key in ("as_of", "version", "default_model", "models")} == price_list()
+    assert exported["format"] == "agent-cost-estimator/price-table"
+    assert exported["format_version"] == 1
+    assert {key: len(rows) for key, rows in exported["history"].items()} == {
+        "models": 51,
+        "api_surfaces": 3,
+        "token_prices": 100,
+        "tool_fees": 8,
+    }
+    gpt54 = next(
+        row
+        for row in exported["history"]["token_prices"]
+        if (row["model"], row["service_tier"]) == ("gpt-5.4", "standard")
+    )
+    assert {key: gpt54[key] for key in ("input_per_mtok", "cached_input_per_mtok", "long_context")} == {
+        "input_per_mtok": "2.5",
+        "cached_input_per_mtok": "0.25",
+        "long_context": {
+            "threshold_tokens": 272000,
+            "input_per_mtok": "5",
+            "cached_input_per_mtok": "0.5",
+            "cache_write_per_mtok": None,
+            "output_per_mtok": "22.5",
+        },
+    }
+
+
+def test_the_csv_export_has_one_row_per_record(table):
+    lines = export_csv().splitlines()
+    assert lines[0] == ",".join(CSV_COLUMNS)
+    kinds = [line.split(",")[0] for line in lines[1:]]
+    assert {kind: kinds.count(kind) for kind in set(kinds)} == {
+        "model": 51,
+        "api_surface": 3,
+        "token_price": 100,
+        "tool_fee": 8,
+    }
+    gpt41 = next(line for line in lines if line.startswith("model,gpt-4.1,"))
+    assert gpt41 == (
+        "model,gpt-4.1,,,,,,,,,,,,,,gpt 4.1,gpt-4.1,1000000,o200k_base,,2027-01-14,gpt-5.4,true,"
+        "genai-prices,0.2.3,spec,,,,"
+    )
+
+
+def test_importing_the_same_file_twice_adds_nothing_the_second_time(table):
+    content = export_csv().encode()
+    report = import_file("prices.csv", content)
+    assert report.created == {"model": 0, "api_surface": 0, "token_price": 0, "tool_fee": 0}
+    assert report.unchanged == {"model": 51, "api_surface": 3, "token_price": 100, "tool_fee": 8}
+
+
+# -- bad files: a clear error with row and field, and nothing imported
+
+
+def import_errors(name: str, text: str) -> list[str]:
+    counts = table_counts()
+    with pytest.raises(PriceImportError) as caught:
+        import_file(name, text.encode())
+    assert table_counts() == counts
+    return caught.value.errors
+
+
+def test_a_bad_row_names_its_row_and_field_and_the_good_rows_are_not_imported(table):
+    errors = import_errors(
+        "prices.csv",
+        HEADER
+        + "token_price,gpt-4.1,standard,2030-01-01,2.4,0.6,9\n"
+        + "token_price,gpt-4.1,standard,2030-02-01,-1,,9\n"
+        + "token_price,gpt-4.1,standard,2030-03-01,1,1.5,9\n"
+        + "token_price,gpt-9,standard,2030-03-01,1,,9\n"
+        + "token_price,gpt-4.1,standard,2030-04-01,1,,\n",
+    )
+    assert errors == [
+        "row 3 (gpt-4.1 standard from 2030-02-01), field input_per_mtok: Must be 0 or more (USD).",
+        "row 4 (gpt-4.1 standard from 2030-03-01), field cached_input_per_mtok: "
+        "A cached input price cannot be above the input price (1).",
+        "row 5 (gpt-9 standard from 2030-03-01), field model: "
+        "unknown model 'gpt-9': add it to the file's models",
+        "row 6 (gpt-4.1 standard from 2030-04-01), field output_per_mtok: required",
+    ]
+    assert not TokenPrice.objects.filter(effective_from=date(2030, 1, 1)).exists()
+
+
+def test_bad_values_are_named_by_field(table):
+    errors = import_errors(
+        "prices.csv",
+        HEADER
+        + "token_price,gpt-4.1,standard,2030-13-01,2,,8\n"
+        + "token_price,gpt-4.1,slow,2030-01-01,2,,8\n"
+        + "token_price,gpt-4.1,standard,2030-01-02,two,,8\n"
+        + "token_price,gpt-4.1,standard,2030-01-03,2.1234567,,8\n",
+    )
+    assert errors == [
+        "row 2 (gpt-4.1 standard from 2030-13-01), field effective_from: "
+        "not a date as YYYY-MM-DD: '2030-13-01'",
+        "row 3 (gpt-4.1 slow from 2030-01-01), field service_tier: Value 'slow' is not a valid choice.",
+        "row 4 (gpt-4.1 standard from 2030-01-02), field input_per_mtok: not a decimal number: 'two'",
+        "row 5 (gpt-4.1 standard from 2030-01-03), field input_per_mtok: "
+        "Ensure that there are no more than 6 decimal places.",
+    ]
+
+
+def test_two_rows_for_the_same_day_in_one_file_collide(table):
+    errors = import_errors(
+        "prices.csv",
+        HEADER
+        + "token_price,gpt-4.1,standard,2030-01-01,2,,8\ntoken_price,gpt-4.1,standard,2030-01-01,3,,9\n",
+    )
+    assert errors == [
+        "row 3 (gpt-4.1 standard from 2030-01-01), field effective_from: "
+        "the file lists gpt-4.1 standard from 2030-01-01 twice"
+    ]
+
+
+def test_an_import_never_overrides_a_row_in_the_table(table):
+    errors = import_errors("prices.csv", HEADER + "token_price,gpt-4.1,standard,2000-01-01,3,0.5,8\n")
+    assert errors == [
+        "row 2 (gpt-4.1 standard from 2000-01-01), field input_per_mtok: the table already has this row "
+        "with 2 (the file says 3); an import never overrides: add a row from another date instead"
+    ]
+
+
+def test_an_import_never_rewrites_the_past_of_a_priced_model(table):
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    errors = import_errors("prices.csv", HEADER + f"token_price,gpt-4.1,standard,{yesterday},3,,8\n")
+    assert errors == [
+        f"row 2 (gpt-4.1 standard from {yesterday}), field effective_from: {yesterday} is before today and "
+        "the table already prices gpt-4.1 standard: adding it would re-price past estimates "
+        "(date it today or later)"
+    ]
+
+
+def test_unknown_columns_and_record_kinds_are_refused(table):
+    assert import_errors("prices.csv", "record,model,colour\n") == [
+        "row 1 (header), column 'colour': unknown column"
+    ]
+    assert import_errors("prices.csv", HEADER + "price,gpt-4.1,standard,2030-01-01,2,,8\n") == [
+        "row 2, field record: expected one of model, api_surface, token_price, tool_fee, got 'price'"
+    ]
+    assert import_errors("prices.csv", "model,input_per_mtok\ngpt-4.1,2\n") == [
+        "row 1 (header): needs a `record` column; export the table to get the layout"
+    ]
+
+
+def test_a_field_another_record_kind_uses_must_be_empty(table):
+    errors = import_errors(
+        "prices.csv",
+        "record,key,effective_from,amount,model\ntool_fee,vector_storage_free_gb,2030-01-01,2,gpt-4.1\n",
+    )
+    assert errors == ["row 2, field model: not used by a tool_fee record, leave it empty"]
+
+
+def test_bad_json_files_say_where(table):
+    assert import_errors("prices.json", "{not json") == [
+        "not valid JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    ]
+    assert import_errors("prices.json", '{"models": []}') == [
+        "history: missing; export the table with export_prices to get one"
+    ]
+    document = {
+        "history": {
+            "token_prices": [
+                {
+                    "model": "gpt-4.1",
+                    "service_tier": "standard",
+                    "effective_from": "2030-01-01",
+                    "input_per_mtok": "2",
+                    "output_per_mtok": "8",
+                    "long_context": {
+                        "threshold_tokens": 1000,
+                        "input_per_mtok": "4",
+                        "output_per_mtok": "16",
+                    },
+                    "colour": "blue",
+                }
+            ]
+        }
+    }
+    assert import_errors("prices.json", json.dumps(document)) == [
+        "history.token_prices[0] (gpt-4.1 standard from 2030-01-01), field colour: unknown field"
+    ]
+
+
+def test_a_new_model_with_its_prices_and_lifecycle_imports(table):
+    text = (
+        "record,model,context_window,shutdown_date,successor,service_tier,effective_from,"
+        "input_per_mtok,output_per_mtok\n"
+        "model,acme-1,128000,2031-01-01,gpt-5.4,,,,\n"
+        "token_price,acme-1,,,,standard,2000-01-01,1,4\n"
+    )
+    report = import_file("prices.csv", text.encode())
+    assert report.created == {"model": 1, "api_surface": 0, "token_price": 1, "tool_fee": 0}
+    model = LanguageModel.objects.get(pk="acme-1")
+    assert (model.shutdown_date, model.successor_id, model.source) == (
+        date(2031, 1, 1),
+        "gpt-5.4",
+        Source.IMPORT,
+    )
+
+
+def test_a_model_whose_successor_is_unknown_is_refused(table):
+    errors = import_errors(
+        "prices.csv",
+        "record,model,context_window,shutdown_date,successor\nmodel,acme-1,128000,2031-01-01,acme-9\n",
+    )
+    assert errors == ["row 2 (acme-1), field successor: unknown model 'acme-9': not in the file or the table"]
+
+
+# -- the commands
+
+
+def test_export_then_import_commands_round_trip(table, tmp_path):
+    path = tmp_path / "prices.json"
+    call_command("export_prices", "--output", str(path))
+    empty_price_table()
+    call_command("import_prices", str(path))
+    assert table_counts() == (51, 100, 8, 3)
+
+
+def test_the_import_command_reports_row_and_field_of_a_bad_file(table, tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text(HEADER + "token_price,gpt-4.1,standard,2030-01-01,2,3,8\n")
+    with pytest.raises(CommandError) as caught:
+        call_command("import_prices", str(path))
+    assert str(caught.value) == (
+        f"{path}: nothing imported.\nrow 2 (gpt-4.1 standard from 2030-01-01), field cached_input_per_mtok: "
+        "A cached input price cannot be above the input price (2)."
+    )
+
+
+def test_the_import_command_dry_run_imports_nothing(table, tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text(HEADER + "token_price,gpt-4.1,standard,2030-01-01,2,,8\n")
+    call_command("import_prices", str(path), "--dry-run")
+    assert not TokenPrice.objects.filter(effective_from=date(2030, 1, 1)).exists()
