@@ -76,6 +76,7 @@ restore: migrate
 
 bench: install
 	$(PYTHON) bench/engine.py
+	$(PYTHON) bench/loop.py
 
 clean:
 	rm -rf $(VENV) .cache db.sqlite3

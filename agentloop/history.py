@@ -16,13 +16,18 @@ class History:
     def __init__(self, encoding: str, messages: list[dict] | None = None):
         self.encoding = encoding
         self.messages: list[dict] = []
-        self._tokens: list[int] = []  # per message, so each call counts only what is new
+        # Per message, counted on first need (a window with a budget), so each call counts only what is new.
+        self._tokens: list[int] = []
         for message in messages or ():
             self.append(message)
 
     def append(self, message: dict) -> None:
         self.messages.append(message)
-        self._tokens.append(count_message(message, self.encoding))
+
+    def _counts(self) -> list[int]:
+        for message in self.messages[len(self._tokens) :]:
+            self._tokens.append(count_message(message, self.encoding))
+        return self._tokens
 
     def _turn_starts(self) -> list[int]:
         return [i for i, message in enumerate(self.messages) if message.get("role") == "user"]
@@ -36,13 +41,14 @@ class History:
             return list(self.messages), 0
         # Leading messages before the first user message (the system prompt) are always kept.
         head = starts[0]
-        total = sum(self._tokens) + tool_tokens + TOKENS_PRIMING_REPLY
+        tokens = self._counts()
+        total = sum(tokens) + tool_tokens + TOKENS_PRIMING_REPLY
         dropped = 0
         cut = head
         # Drop whole earlier turns, oldest first; the last turn (the current one) always stays.
         while total > budget and dropped < len(starts) - 1:
             turn_end = starts[dropped + 1]
-            total -= sum(self._tokens[cut:turn_end])
+            total -= sum(tokens[cut:turn_end])
             cut = turn_end
             dropped += 1
         return self.messages[:head] + self.messages[cut:], dropped

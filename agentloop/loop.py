@@ -246,10 +246,13 @@ class Agent:
         self._unsaved.clear()
 
     def _log_call(self, record: CallRecord, dropped_turns: int) -> None:
+        level = logging.ERROR if record.error else logging.INFO
+        if not log.isEnabledFor(level):  # building the record costs more than the rest of the loop's work
+            return
         fields = {"event": "model_call", "conversation": self.conversation_id, "dropped_turns": dropped_turns}
         fields.update({k: v for k, v in record.to_dict().items() if k not in ("tool_calls", "reply")})
         fields["tool_calls"] = [tc.name for tc in record.tool_calls]
-        log.log(logging.ERROR if record.error else logging.INFO, "model call", extra={"agentloop": fields})
+        log.log(level, "model call", extra={"agentloop": fields})
 
     def _log_tool(self, tool_call: ToolCallRecord, turn: int, latency_ms: float) -> None:
         fields = {

@@ -1,0 +1,132 @@
+"""The reference loop's own overhead per model call, next to a bare openai SDK call to the same server.
+
+Both send the same request (the support script's system prompt and tools, one user message) to the
+offline server, started here in its own process on 127.0.0.1 (a port in 8500-8599), so the server's work
+is the same on both sides and not competing for this process's GIL. The loop's side is `Agent.send`
+with the history reset to the system prompt before each call (outside the timing): token counting of
+the new messages, the history window, the call, usage, cost and the structured log record; no storage.
+Target (issue 5): at most 10% or 1 ms added per call.
+
+    .venv/bin/python bench/loop.py [--calls N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(ROOT / ".cache" / "tiktoken"))
+
+import openai  # noqa: E402
+
+from agentloop.history import History  # noqa: E402
+from agentloop.loop import Agent  # noqa: E402
+from agentloop.script import bundled_scripts  # noqa: E402
+
+
+class Rates:  # gpt-4.1 standard
+    input, cached_input, cache_write, output = Decimal("2"), Decimal("0.5"), None, Decimal("8")
+
+
+class Prices:
+    def rates_for_input(self, input_tokens: int) -> Rates:
+        return Rates()
+
+
+def free_port() -> int:
+    for port in range(8500, 8600):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit("no free port in 8500-8599")
+
+
+def wait_for(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"the offline server did not start on port {port}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=300)
+    args = parser.parse_args()
+    script = bundled_scripts()[0]
+    user = "Do you ship to Norway?"  # no scripted turn: the server answers with a plain reply, one call
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agentloop.fake_server", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        wait_for(port)
+        base_url = f"http://127.0.0.1:{port}/v1"
+        bare_client = openai.OpenAI(api_key="offline", base_url=base_url, max_retries=2, timeout=60)
+        agent = Agent(
+            openai.OpenAI(api_key="offline", base_url=base_url),
+            script.model,
+            system=script.system,
+            tools=script.registry(),
+            prices=Prices(),
+        )
+        system = [{"role": "system", "content": script.system}]
+        messages = [*system, {"role": "user", "content": user}]
+        tools = agent.tool_definitions
+
+        def bare() -> float:
+            began = time.perf_counter()
+            bare_client.chat.completions.create(model=script.model, messages=messages, tools=tools)
+            return time.perf_counter() - began
+
+        def loop() -> float:
+            agent.history = History(agent.encoding, system)
+            agent.turns_completed = 0
+            agent.calls.clear()
+            began = time.perf_counter()
+            agent.send(user)
+            return time.perf_counter() - began
+
+        for _ in range(30):  # warm up connections, tiktoken, the server's cache
+            bare()
+            loop()
+        bare_times, loop_times = [], []
+        for _ in range(args.calls):  # interleaved, so drift hits both sides alike
+            bare_times.append(bare())
+            loop_times.append(loop())
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    bare_ms = statistics.median(bare_times) * 1000
+    loop_ms = statistics.median(loop_times) * 1000
+    added = loop_ms - bare_ms
+    print(f"offline server, {args.calls} calls each, medians:")
+    print(f"  bare SDK call        {bare_ms:8.3f} ms")
+    print(f"  loop (Agent.send)    {loop_ms:8.3f} ms")
+    print(f"  added by the loop    {added:8.3f} ms ({added / bare_ms:+.1%})")
+    within = added <= 1.0 or added / bare_ms <= 0.10
+    print(f"  target (<= 10% or <= 1 ms): {'met' if within else 'NOT met'}")
+    return 0 if within else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
