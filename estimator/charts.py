@@ -3,15 +3,14 @@
 Each chart is returned as a `data:` URI for an <img>: the page stays free of inline <style>/<script>
 (pygal's SVG carries its own <style>, which is fine inside an image document), there is no chart
 endpoint to keep in sync with the form, and a shared scenario's charts come from its stored snapshot.
-Every series differs by more than colour: its own dash pattern and dot shape for lines, printed
-labels for stacked bars, and the numbers are also in the tables next to the charts.
+Every series differs by more than colour: its own dash pattern for lines, its own fill pattern
+(shown in the legend too) for stacked bars, and the numbers are also in the tables next to the charts.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from urllib.parse import quote
 
 import pygal
@@ -36,6 +35,18 @@ BREAKDOWN_COLOURS = (
     "#CC79A7",
     "#F0E442",
     "#000000",
+)
+# One fill pattern per breakdown category (drawn over its colour), so the stacked bars and their legend
+# swatches can be told apart without colour: (marks as an SVG path on an 8x8 tile, mark colour).
+PATTERN_MARKS = (
+    ("", "#ffffff"),  # uncached input: plain
+    ("M0,8 L8,0", "#ffffff"),  # cached input: diagonal lines
+    ("M2,2 h1 v1 h-1 Z M6,6 h1 v1 h-1 Z", "#ffffff"),  # cache writes: dots
+    ("M0,8 L8,0 M0,0 L8,8", "#ffffff"),  # output: cross-hatch
+    ("M0,4 H8", "#ffffff"),  # reasoning: horizontal lines
+    ("M4,0 V8", "#ffffff"),  # tool fees: vertical lines
+    ("M0,0 L8,8", "#000000"),  # storage: reverse diagonal, dark on yellow
+    ("M0,4 H8 M4,0 V8", "#ffffff"),  # your infrastructure: grid
 )
 SESSION_STEPS = 10
 # Drawn at roughly the size they are shown, so the text stays readable on a phone too.
@@ -88,10 +99,12 @@ def _config(**extra) -> dict:
 
 # Tooltip data pygal writes for its (disabled) JavaScript: dead weight in an <img>.
 TOOLTIP_DESC = re.compile(r"<desc class=\"[^\"]*\">[^<]*</desc>")
+# pygal's config <script> for its tooltips: an <img> never runs it.
+CONFIG_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 
 
 def _uri(chart) -> str:
-    svg = TOOLTIP_DESC.sub("", chart.render(is_unicode=True))
+    svg = CONFIG_SCRIPT.sub("", TOOLTIP_DESC.sub("", chart.render(is_unicode=True)))
     # '#' and spaces must be escaped in a data: URL; quotes are escaped again by the template.
     return "data:image/svg+xml;charset=utf-8," + quote(svg, safe="/:=;,.-_()'\"")
 
@@ -99,7 +112,7 @@ def _uri(chart) -> str:
 def _usd(value: float) -> str:
     if value == 0:
         return "$0"
-    if value >= 1000:
+    if value >= 100:
         return f"${value:,.0f}"
     if value >= 1:
         return f"${value:,.2f}"
@@ -149,6 +162,7 @@ def monthly_by_sessions(result: Estimate) -> Chart:
             value_formatter=_usd,
             x_value_formatter=lambda x: f"{x:,.0f}",
             dots_size=3,
+            show_minor_x_labels=True,
         )
     )
     for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):
@@ -164,29 +178,38 @@ def monthly_by_sessions(result: Estimate) -> Chart:
     )
 
 
+def _patterns() -> tuple[list[str], list[str]]:
+    """SVG <pattern> defs and the CSS that fills each series (bars and legend swatch) with its pattern."""
+    defs, css = [], []
+    for index, ((marks, ink), colour) in enumerate(zip(PATTERN_MARKS, BREAKDOWN_COLOURS, strict=True)):
+        path = f'<path d="{marks}" stroke="{ink}" stroke-width="1.5" fill="{ink}"/>' if marks else ""
+        defs.append(
+            f'<pattern id="fill-{index}" patternUnits="userSpaceOnUse" width="8" height="8">'
+            f'<rect width="8" height="8" fill="{colour}"/>{path}</pattern>'
+        )
+        css.append(f"inline:.color-{index} {{ fill: url(#fill-{index}) !important; }}")
+    return defs, css
+
+
 def breakdown_bars(result: Estimate) -> Chart:
+    defs, css = _patterns()
     chart = pygal.StackedBar(
         **_config(
             style=_style(BREAKDOWN_COLOURS),
             x_title="Way to run the agent",
             y_title="Cost per month (USD)",
             value_formatter=_usd,
-            print_labels=True,
-            print_values=False,
-            legend_at_bottom_columns=4,
+            legend_at_bottom_columns=2,
+            show_minor_x_labels=True,
+            defs=defs,
+            css=["file://style.css", "file://graph.css", *css],
         )
     )
     chart.x_labels = [SHORT_LABELS[key] for key in APPROACHES]
-    totals = {key: result.approaches[key].per_month_usd for key in APPROACHES}
     for index, (_category, label) in enumerate(BREAKDOWN_CATEGORIES):
-        values = []
-        for key in APPROACHES:
-            line = result.approaches[key].breakdown[index]
-            share = line.per_month_usd / totals[key] if totals[key] else Decimal(0)
-            # Only segments big enough to hold their name are labelled; the table has them all.
-            values.append({"value": float(line.per_month_usd), "label": label if share >= 0.08 else ""})
-        if any(v["value"] for v in values):
-            chart.add(label, values)
+        values = [float(result.approaches[key].breakdown[index].per_month_usd) for key in APPROACHES]
+        # Every category keeps its series (and so its colour and pattern), even when it is all zero.
+        chart.add(label, values)
     return Chart(
         "breakdown",
         "What each way's monthly cost is made of",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from estimator.charts import Chart, charts_for
+from estimator.charts import SHORT_LABELS, Chart, charts_for
 from estimator.forms import FieldGroup, build_groups, form_values, raw_inputs
 from estimator.presets import PRESETS, PRESETS_BY_KEY
 from estimator.services import EstimateInputError, estimate_compute
@@ -34,6 +34,10 @@ class WayView:
     @property
     def label(self) -> str:
         return self.way.label
+
+    @property
+    def short_label(self) -> str:
+        return SHORT_LABELS[self.key]
 
 
 @dataclass

@@ -16,7 +16,9 @@ import json
 from dataclasses import dataclass, field
 
 from agentloop import tokens as tiktoken_counts
+from estimator.forms import TOKEN_FIELDS
 from pricing.models import LanguageModel
+from pricing.workload import FIELDS_BY_NAME
 
 MAX_TEXT_BYTES = 200 * 1024
 TEXT_FIELDS = {
@@ -39,6 +41,15 @@ class TokenCounts:
     model: str
     counts: dict[str, int] = field(default_factory=dict)  # workload field -> tokens
     tool_count: int = 0
+
+    @property
+    def rows(self) -> list[tuple[str, str, int]]:
+        """(field, its form label, tokens) for each counted field, in the form's order."""
+        return [
+            (name, FIELDS_BY_NAME[name].label, self.counts[name])
+            for name in TOKEN_FIELDS
+            if name in self.counts
+        ]
 
 
 def encoding_for(model_id: str) -> str:

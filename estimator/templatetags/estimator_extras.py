@@ -61,28 +61,6 @@ def one_decimal(value) -> str:
 
 
 @register.simple_tag
-def price_freshness() -> dict | None:
-    """The version and date of the prices in force, for the footer of every page."""
-    freshness = getattr(catalog, "price_table_freshness", None)
-    if freshness is not None:
-        try:
-            found = freshness()
-        except Exception:  # noqa: BLE001 - a footer must never break a page
-            found = None
-        if found:
-            return _freshness_dict(found)
-    try:
-        sheet = catalog.price_sheet_for(catalog.default_model_id())
-    except catalog.PriceTableError:
-        return None
-    return {"version": sheet.version, "as_of": sheet.as_of}
-
-
-def _freshness_dict(found) -> dict | None:
-    """Accept a dict or an object with version/as_of (the other engineer's function's shape)."""
-    get = found.get if isinstance(found, dict) else lambda key: getattr(found, key, None)
-    version = get("version")
-    as_of = get("as_of") or get("checked_at") or get("date")
-    if not version:
-        return None
-    return {"version": version, "as_of": as_of}
+def price_freshness() -> dict:
+    """The version and date of the prices in force, and how fresh they are, for every page's footer."""
+    return catalog.price_table_freshness()

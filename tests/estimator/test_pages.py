@@ -270,8 +270,9 @@ class TestQuality:
 
     def test_footer_shows_the_price_version_and_date(self, client):
         html = client.get("/").content.decode()
-        version = client.get("/api/prices/gpt-4.1").json()["version"]
-        assert f'<span data-figure="price_version">{version}</span>' in html or "genai-prices" in html
+        prices = client.get("/api/prices").json()
+        assert f'<span data-figure="price_version">{prices["version"]}</span>' in html
+        assert f'in force on <time datetime="{prices["as_of"]}">{prices["as_of"]}</time>' in html
 
     def test_page_is_small(self, client):
         # Charts are inline SVG images; the page without them stays light.
