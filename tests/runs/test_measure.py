@@ -1,10 +1,14 @@
 """`measure`: a script through the loop, stored call by call; offline, or any compatible endpoint."""
 
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from io import StringIO
 
+import openai
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
@@ -139,3 +143,45 @@ def test_a_bad_script_file_names_the_field(price_table, tmp_path):
     path.write_text(json.dumps({"name": "x", "model": "gpt-4.1", "system": "s", "turns": [{"user": "hi"}]}))
     with pytest.raises(MeasureError, match=r"^script: turns\[0\]\.reply: is required$"):
         run_measure(str(path), offline=True)
+
+
+def test_a_history_budget_truncates_and_the_script_still_plays(price_table):
+    run = run_measure("support_agent", offline=True, history_budget=1700, as_of=AS_OF)
+    prompts = list(run.calls.values_list("prompt_tokens", flat=True))
+    assert prompts == [1209, 1414, 1545, 1396, 1502, 1685, 1472, 1657]  # turn 1 dropped from call 4 on
+    assert max(prompts) <= 1700
+    assert (run.turns_completed, run.history_budget) == (4, 1700)
+    assert len(run.messages) == 17  # the stored conversation keeps everything; only the window shrinks
+
+
+def test_serve_fake_openai_serves_the_bundled_scripts(tmp_path):
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve_fake_openai", "--port", str(port)],
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout.readline() == (
+            f"Offline OpenAI-compatible server on http://127.0.0.1:{port}/v1 (3 scripts).\n"
+        )
+        client = openai.OpenAI(api_key="offline", base_url=f"http://127.0.0.1:{port}/v1")
+        script = bundled_scripts()[1]
+        response = client.chat.completions.create(
+            model="gpt-4.1",
+            messages=[
+                {"role": "system", "content": script.system},
+                {"role": "user", "content": script.turns[0].user},
+            ],
+            tools=script.tool_definitions(),
+        )
+        assert response.choices[0].message.tool_calls[0].function.name == "search_docs"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_fake_openai_rejects_a_bad_port():
+    with pytest.raises(CommandError, match="^--port: must be between 1 and 65535$"):
+        call_command("serve_fake_openai", "--port", "70000")
