@@ -357,8 +357,8 @@ def _sync_tool_fees(report: SyncReport, now, dry_run: bool) -> None:
             rechecked.append(row.pk)
         else:
             report.skipped.append(
-                f"{key} from {first_listed}: kept {decimal_str(row.amount)} from {describe_source(row)} "
-                f"(the cost model says {decimal_str(amount)})"
+                f"{key} from {first_listed}: kept {decimal_str(row.amount)} ({describe_source(row)}); "
+                f"the cost model says {decimal_str(amount)}"
             )
     if rechecked and not dry_run:
         ToolFee.objects.filter(pk__in=rechecked).update(checked_at=now)
@@ -383,9 +383,8 @@ def _sync_lifecycles(report: SyncReport, models: dict[str, LanguageModel], dry_r
         if model.lifecycle_source in (Source.ADMIN, Source.IMPORT):
             kept = _lifecycle_text(model.shutdown_date, model.successor_id)
             report.skipped.append(
-                f"lifecycle of {planned.model}: kept {kept}"
-                f" set by {model.get_lifecycle_source_display().lower()} (the seed says "
-                f"{_lifecycle_text(*wanted)})"
+                f"lifecycle of {planned.model}: kept {kept} "
+                f"({model.get_lifecycle_source_display().lower()}); the seed says {_lifecycle_text(*wanted)}"
             )
             continue
         report.added_lifecycle.append(f"{planned.model} {_lifecycle_text(*wanted)}")
@@ -418,8 +417,8 @@ def _sync_api_surfaces(report: SyncReport, dry_run: bool) -> None:
             continue
         if surface.source != Source.SPEC:
             report.skipped.append(
-                f"API surface {planned.key}: kept {surface.status} set by "
-                f"{surface.get_source_display().lower()} (the cost model says {planned.status})"
+                f"API surface {planned.key}: kept {surface.status} ({describe_source(surface)}); "
+                f"the cost model says {planned.status}"
             )
             continue
         report.added_surfaces.append(description)

@@ -414,8 +414,8 @@ def test_an_admin_moves_a_shutdown_date_and_sync_keeps_it(staff, client):
     model.refresh_from_db()
     assert model.shutdown_date == date(2027, 6, 30)
     assert (
-        "lifecycle of gpt-4.1: kept shuts down 2027-06-30 (successor gpt-5.4) set by edited by an admin "
-        "(the seed says shuts down 2027-01-14 (successor gpt-5.4))"
+        "lifecycle of gpt-4.1: kept shuts down 2027-06-30 (successor gpt-5.4) (edited by an admin); "
+        "the seed says shuts down 2027-01-14 (successor gpt-5.4)"
     ) in report.skipped
 
 
