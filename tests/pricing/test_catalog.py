@@ -1,0 +1,89 @@
+"""`price_table_freshness()`: what the page footer says about the prices in use."""
+
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.db.models import Min
+from django.utils import timezone
+
+from pricing.catalog import price_list, price_table_freshness, sync_prices, today
+from pricing.models import Source, SyncRun, TokenPrice, ToolFee
+from tests.pricing.test_history import empty_price_table
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        sync_prices()
+    yield
+    with django_db_blocker.unblock():
+        empty_price_table()
+
+
+@pytest.fixture
+def table(seeded, db):
+    return None
+
+
+def oldest_checked() -> str:
+    oldest = min(
+        TokenPrice.objects.aggregate(oldest=Min("checked_at"))["oldest"],
+        ToolFee.objects.aggregate(oldest=Min("checked_at"))["oldest"],
+    )
+    return oldest.isoformat()
+
+
+def test_freshness_of_a_freshly_synced_table(table):
+    assert price_table_freshness() == {
+        "version": "genai-prices-0.2.3",
+        "as_of": today().isoformat(),
+        "genai_prices_version": "0.2.3",
+        "last_sync_at": SyncRun.objects.latest("finished_at").finished_at.isoformat(),
+        "oldest_checked_at": oldest_checked(),
+        "stale_rows": 0,
+        "stale_after_days": 90,
+    }
+
+
+def test_the_version_is_the_one_api_prices_reports(table):
+    tomorrow = today() + timedelta(days=1)
+    TokenPrice.objects.create(
+        model_id="gpt-4.1",
+        effective_from=tomorrow,
+        input_per_mtok=D("2.2"),
+        output_per_mtok=D("8"),
+        source=Source.ADMIN,
+        checked_at=timezone.now(),
+    )
+    assert price_table_freshness()["version"] == price_list()["version"] == "genai-prices-0.2.3"
+    assert price_table_freshness(tomorrow)["version"] == price_list(tomorrow)["version"]
+    assert price_table_freshness(tomorrow)["version"] == "genai-prices-0.2.3, genai-prices-0.2.3+edits"
+
+
+def test_rows_in_force_not_checked_for_90_days_count_as_stale(table):
+    long_ago = timezone.now() - timedelta(days=91)
+    TokenPrice.objects.filter(model_id="gpt-4.1", service_tier="standard").update(checked_at=long_ago)
+    ToolFee.objects.filter(key="file_search_per_kcalls").update(checked_at=None)
+    freshness = price_table_freshness()
+    assert (freshness["stale_rows"], freshness["oldest_checked_at"]) == (2, long_ago.isoformat())
+
+
+def test_a_superseded_row_checked_long_ago_is_history_not_stale(table):
+    TokenPrice.objects.filter(model_id="o3", effective_from=date(2000, 1, 1)).update(
+        checked_at=timezone.now() - timedelta(days=400)
+    )
+    assert price_table_freshness()["stale_rows"] == 0
+
+
+def test_freshness_of_an_empty_table(table):
+    empty_price_table()
+    assert price_table_freshness(date(2026, 1, 1)) == {
+        "version": "",
+        "as_of": "2026-01-01",
+        "genai_prices_version": "0.2.3",
+        "last_sync_at": None,
+        "oldest_checked_at": None,
+        "stale_rows": 0,
+        "stale_after_days": 90,
+    }
