@@ -49,6 +49,10 @@ PATTERN_MARKS = (
     ("M0,4 H8 M4,0 V8", "#ffffff"),  # your infrastructure: grid
 )
 SESSION_STEPS = 10
+# pygal gives every .line a 1px stroke, which beats the per-series width: lines need their own rule.
+LINE_CSS = ["file://style.css", "file://graph.css", "inline:.series .line { stroke-width: 4px !important; }"]
+# A long conversation is drawn from this many turns at most: the shape is the same, the page stays small.
+MAX_POINTS = 60
 # Drawn at roughly the size they are shown, so the text stays readable on a phone too.
 WIDTH, HEIGHT = 640, 420
 
@@ -119,24 +123,52 @@ def _usd(value: float) -> str:
     return f"${value:.4g}"
 
 
+def sampled_turns(turns: int, most: int = MAX_POINTS) -> list[int]:
+    """Turn numbers to plot: every turn up to `most`, else evenly spaced ones, always the first and last."""
+    if turns <= most:
+        return list(range(1, turns + 1))
+    picked = {1 + (turns - 1) * i // (most - 1) for i in range(most)}
+    return sorted(picked)
+
+
+def _nice_ceiling(value: int) -> int:
+    """The next round number at or above `value` (1, 2, 2.5 or 5 times a power of ten): tidy axis ends."""
+    power = 10 ** (len(str(value)) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * power:
+            return int(step * power)
+    return value
+
+
+def _count(value: float) -> str:
+    """Axis labels for counts: 2,500 -> 2.5k, 3,000,000 -> 3M."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:,.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{value:,.0f}"
+
+
 def cumulative_by_turn(result: Estimate) -> Chart:
     turns = result.workload.turns_per_session
-    step = max(1, turns // 12)
-    chart = pygal.Line(
+    picked = sampled_turns(turns)
+    chart = pygal.XY(
         **_config(
             style=_style(APPROACH_COLOURS),
             x_title="Turn of the conversation (user messages)",
             y_title="Cumulative cost of one conversation (USD)",
             value_formatter=_usd,
-            dots_size=4,
-            stroke_style={"width": 3},
-            x_labels_major_every=step,
-            show_minor_x_labels=turns <= 12,
+            x_value_formatter=lambda x: f"{x:,.0f}",
+            dots_size=4 if len(picked) <= 20 else 0,
+            show_dots=len(picked) <= 20,
+            show_minor_x_labels=True,
+            x_labels=list(range(1, turns + 1)) if turns <= 12 else None,
+            xrange=(1, max(turns, 2)),
+            css=LINE_CSS,
         )
     )
-    chart.x_labels = [str(t) for t in range(1, turns + 1)]
     for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):
-        series = [float(turn.cumulative_usd) for turn in result.approaches[key].turns]
+        figures = result.approaches[key].turns
+        series = [(t, float(figures[t - 1].cumulative_usd)) for t in picked]
         chart.add(SHORT_LABELS[key], series, stroke_style={"width": 4, "dasharray": dash})
     last = ", ".join(
         f"{SHORT_LABELS[k]} {_usd(float(result.approaches[k].per_session_usd))}" for k in APPROACHES
@@ -144,7 +176,7 @@ def cumulative_by_turn(result: Estimate) -> Chart:
     return Chart(
         "cumulative",
         "Cost of one conversation, turn by turn",
-        f"Line chart of the cumulative cost of one conversation over {turns} turns; "
+        f"Line chart of the cumulative cost of one conversation over {turns:,} turns; "
         f"after the last turn: {last}.",
         _uri(chart),
     )
@@ -152,7 +184,7 @@ def cumulative_by_turn(result: Estimate) -> Chart:
 
 def monthly_by_sessions(result: Estimate) -> Chart:
     """Per-month cost is linear in conversations: sessions x per-conversation + fixed monthly."""
-    top = max(result.workload.sessions_per_month, 10) * 2
+    top = _nice_ceiling(max(result.workload.sessions_per_month, 10) * 2)
     points = [top * i // SESSION_STEPS for i in range(SESSION_STEPS + 1)]
     chart = pygal.XY(
         **_config(
@@ -160,9 +192,12 @@ def monthly_by_sessions(result: Estimate) -> Chart:
             x_title="Conversations per month",
             y_title="Cost per month (USD)",
             value_formatter=_usd,
-            x_value_formatter=lambda x: f"{x:,.0f}",
+            x_value_formatter=_count,
+            x_labels=points[::2],
+            truncate_label=-1,
             dots_size=3,
             show_minor_x_labels=True,
+            css=LINE_CSS,
         )
     )
     for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):

@@ -29,4 +29,9 @@ class Scenario(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.slug} ({self.inputs.get('model', '?')}, {self.price_version})"
+        return f"{self.slug} ({(self.inputs or {}).get('model', '?')}, {self.price_version})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("scenario", kwargs={"slug": self.slug})

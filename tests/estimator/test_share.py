@@ -157,3 +157,15 @@ def test_sharing_is_rate_limited(client, settings):
     response = share(client)
     assert response.status_code == 429
     assert Scenario.objects.count() == 2
+
+
+def test_admin_lists_shares_read_only(client, admin_client):
+    share(client)
+    scenario = Scenario.objects.get()
+    listing = admin_client.get("/admin/estimator/scenario/")
+    assert listing.status_code == 200
+    assert scenario.slug in listing.content.decode()
+    assert admin_client.get("/admin/estimator/scenario/add/").status_code == 403
+    detail = admin_client.get(f"/admin/estimator/scenario/{scenario.pk}/change/").content.decode()
+    assert scenario.price_version in detail
+    assert scenario.get_absolute_url() == f"/s/{scenario.slug}"
