@@ -62,8 +62,14 @@ def _tool_dict(tool_call: ToolCallRecord) -> dict:
 class DatabaseStorage:
     """Conversations are Runs, addressed by their primary key as a string."""
 
+    @staticmethod
+    def _run_id(conversation_id: str) -> int:
+        if not str(conversation_id).isdigit():
+            raise ValueError(f"conversation_id must be a Run id (digits), not {conversation_id!r}")
+        return int(conversation_id)
+
     def load(self, conversation_id: str) -> Conversation | None:
-        run = Run.objects.filter(pk=int(conversation_id)).first()
+        run = Run.objects.filter(pk=self._run_id(conversation_id)).first()
         if run is None:
             return None
         calls = [_record(call) for call in run.calls.order_by("index")]
@@ -71,7 +77,7 @@ class DatabaseStorage:
 
     @transaction.atomic
     def save(self, conversation_id: str, messages: list[dict], calls: list[CallRecord], turns_completed: int):
-        run = Run.objects.select_for_update().get(pk=int(conversation_id))
+        run = Run.objects.select_for_update().get(pk=self._run_id(conversation_id))
         for record in calls:
             Call.objects.update_or_create(run=run, index=record.index, defaults=_row_values(record))
         sums = run.calls.aggregate(

@@ -127,3 +127,8 @@ def test_a_model_error_is_stored_as_a_failed_call(fake_server):
     call = Call.objects.get(run=run)
     assert call.error == "InternalServerError: Error code: 500 - The server had an error (injected)"
     assert (call.prompt_tokens, call.cost_usd, call.retries_taken) == (0, None, None)
+
+
+def test_a_conversation_id_must_be_a_run_id():
+    with pytest.raises(ValueError, match="^conversation_id must be a Run id \\(digits\\), not 'abc'$"):
+        DatabaseStorage().load("abc")
