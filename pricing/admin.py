@@ -192,6 +192,7 @@ class DatedRowAdmin(admin.ModelAdmin):
 
     status_fields: tuple[str, ...] = ()
     copied_fields: tuple[str, ...] = ()
+    new_row_label = "New price from a date…"
     actions = None  # the bulk "delete selected" would bypass the rule below
     date_hierarchy = "effective_from"
 
@@ -265,14 +266,29 @@ class DatedRowAdmin(admin.ModelAdmin):
                 + urlencode({"copy_from": row.pk})
             )
             extra_context["timeline"] = self.timeline(row)
+            extra_context["new_row_label"] = self.new_row_label
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def timeline(self, row):
+    timeline_columns: tuple[str, ...] = ()
+
+    def timeline(self, row) -> dict:
+        """The rows of the same model and tier (or fee key) by date, for the row's page."""
         rows = _with_status(
             self.model.objects.filter(**{name: getattr(row, name) for name in self.status_fields}),
             self.status_fields,
         ).order_by("effective_from")
-        return [{"row": item, "status": _status(item), "source": describe_source(item)} for item in rows]
+        return {
+            "headers": [self.model._meta.get_field(name).verbose_name for name in self.timeline_columns],
+            "rows": [
+                {
+                    "row": item,
+                    "status": _status(item),
+                    "cells": [_money(getattr(item, name)) for name in self.timeline_columns],
+                    "source": describe_source(item),
+                }
+                for item in rows
+            ],
+        }
 
 
 @admin.register(TokenPrice)
@@ -280,6 +296,7 @@ class TokenPriceAdmin(DatedRowAdmin):
     form = TokenPriceForm
     status_fields = ("model", "service_tier")
     copied_fields = ("model", "service_tier", *PRICE_FIELDS, *LONG_CONTEXT_FIELDS)
+    timeline_columns = (*PRICE_FIELDS, "long_context_threshold")
     list_display = [
         "model",
         "service_tier",
@@ -432,6 +449,8 @@ class ToolFeeAdmin(DatedRowAdmin):
     form = ToolFeeForm
     status_fields = ("key",)
     copied_fields = ("key", "amount")
+    new_row_label = "New fee from a date…"
+    timeline_columns = ("amount",)
     list_display = [
         "key",
         "effective_from",

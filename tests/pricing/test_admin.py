@@ -514,3 +514,32 @@ def test_a_dry_run_import_in_the_admin_checks_and_imports_nothing(staff, client)
     assert response.status_code == 200
     assert "would import 0 models, 0 api surfaces, 1 token prices, 0 tool fees" in response.content.decode()
     assert not TokenPrice.objects.filter(effective_from=date(2030, 1, 1)).exists()
+
+
+def test_a_price_rows_page_lists_the_timeline_of_its_model_and_tier(staff, client):
+    o3 = TokenPrice.objects.get(model_id="o3", service_tier="standard", effective_from=date(2025, 6, 10))
+    timeline = client.get(f"/admin/pricing/tokenprice/{o3.pk}/change/").context["timeline"]
+    assert [
+        (item["row"].effective_from.isoformat(), item["status"], item["cells"]) for item in timeline["rows"]
+    ] == [
+        ("2000-01-01", "historical", ["10", "0.5", "—", "40", "—"]),
+        ("2025-06-10", "current", ["2", "0.5", "—", "8", "—"]),
+    ]
+    assert timeline["headers"][0] == "USD per 1M input tokens"
+
+
+def test_a_tool_fees_page_offers_a_new_fee_and_lists_its_timeline(staff, client):
+    fee = ToolFee.objects.get(key="container_per_20min_64g")
+    response = client.get(f"/admin/pricing/toolfee/{fee.pk}/change/")
+    assert f"/admin/pricing/toolfee/add/?copy_from={fee.pk}" in response.content.decode()
+    assert "New fee from a date…" in response.content.decode()
+    rows = response.context["timeline"]["rows"]
+    assert [(item["status"], item["cells"], item["source"]) for item in rows] == [
+        ("current", ["1.92"], "seeded from the cost model")
+    ]
+
+
+def test_admin_styles_carry_the_csp_nonce(staff, client):
+    html = client.get("/admin/pricing/tokenprice/").content.decode()
+    assert "<style>" not in html
+    assert '<style nonce="' in html
