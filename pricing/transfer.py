@@ -278,6 +278,22 @@ def _flat(kind: str, record: dict) -> dict:
     return flat
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula: the export quotes such text with
+# a leading apostrophe (as spreadsheets do) and the import removes it again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _from_csv_cell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def export_csv() -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
@@ -285,7 +301,7 @@ def export_csv() -> str:
     history = history_records()
     for kind in RECORD_KINDS:
         for record in history[HISTORY_KEYS[kind]]:
-            row = {name: "" if value is None else value for name, value in _flat(kind, record).items()}
+            row = {name: _csv_cell(value) for name, value in _flat(kind, record).items()}
             if kind == "model":
                 row["is_default"] = "true" if record["is_default"] else "false"
             writer.writerow({"record": kind, **row})
@@ -373,7 +389,7 @@ def records_from_csv(text: str) -> list[Record]:
             )
             continue
         values = {
-            name: (None if value is None or value.strip() == "" else value.strip())
+            name: (None if value is None or value.strip() == "" else _from_csv_cell(value.strip()))
             for name, value in row.items()
             if name in FIELDS_BY_KIND[kind]
         }

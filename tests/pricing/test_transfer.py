@@ -336,3 +336,12 @@ def test_the_import_command_dry_run_imports_nothing(table, tmp_path):
     path.write_text(HEADER + "token_price,gpt-4.1,standard,2030-01-01,2,,8\n")
     call_command("import_prices", str(path), "--dry-run")
     assert not TokenPrice.objects.filter(effective_from=date(2030, 1, 1)).exists()
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted_and_round_trips(table):
+    TokenPrice.objects.filter(model_id="gpt-4.1", service_tier="standard").update(note='=HYPERLINK("x")')
+    exported = export_csv()
+    assert ',"\'=HYPERLINK(""x"")"' in exported
+    empty_price_table()
+    import_file("prices.csv", exported.encode())
+    assert TokenPrice.objects.get(model_id="gpt-4.1", service_tier="standard").note == '=HYPERLINK("x")'
