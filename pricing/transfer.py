@@ -507,7 +507,8 @@ def _source(values: dict, name: str = "source") -> str:
 
 
 class _Importer:
-    def __init__(self):
+    def __init__(self, file_name: str = ""):
+        self.file_name = file_name
         self.errors: list[str] = []
         self.report = ImportReport()
         self.first_day = today()
@@ -545,6 +546,12 @@ class _Importer:
                     self.fail(record, None if name == "__all__" else _public_name(name), message)
             return False
         return True
+
+    def provenance(self, values: dict) -> dict:
+        """The row's source as the file says; a row without one is marked imported, from this file."""
+        if values.get("source"):
+            return {"source": _source(values), "source_version": _string(values, "source_version")}
+        return {"source": Source.IMPORT, "source_version": self.file_name[:50]}
 
     def editor(self, values: dict):
         name = _string(values, "edited_by")
@@ -601,8 +608,7 @@ class _Importer:
             encoding=encoding,
             shutdown_date=_date(values, "shutdown_date"),
             is_default=_boolean(values, "is_default"),
-            source=_source(values),
-            source_version=_string(values, "source_version"),
+            **self.provenance(values),
             lifecycle_source=_string(values, "lifecycle_source") if values.get("lifecycle_source") else "",
             edited_by=self.editor(values),
         )
@@ -689,8 +695,7 @@ class _Importer:
             effective_from=_date(values, "effective_from"),
             **{name: _decimal(values, name) for name in (*BASE_PRICE_FIELDS, *LONG_CONTEXT_FIELDS)},
             long_context_threshold=_integer(values, "long_context_threshold"),
-            source=_source(values),
-            source_version=_string(values, "source_version"),
+            **self.provenance(values),
             edited_by=self.editor(values),
             checked_at=_datetime(values, "checked_at"),
             note=_string(values, "note"),
@@ -726,8 +731,7 @@ class _Importer:
             key=_string(values, "key"),
             effective_from=_date(values, "effective_from"),
             amount=_decimal(values, "amount"),
-            source=_source(values),
-            source_version=_string(values, "source_version"),
+            **self.provenance(values),
             edited_by=self.editor(values),
             checked_at=_datetime(values, "checked_at"),
             note=_string(values, "note"),
@@ -785,10 +789,10 @@ def _label(record: Record) -> str:
     return text("model") if record.kind == "model" else text("key")
 
 
-def import_records(records: list[Record], *, dry_run: bool = False) -> ImportReport:
+def import_records(records: list[Record], *, dry_run: bool = False, file_name: str = "") -> ImportReport:
     """Import parsed records in one transaction; PriceImportError (and nothing imported) on any problem."""
     with transaction.atomic():
-        importer = _Importer()
+        importer = _Importer(file_name)
         importer.run(records)
         if importer.errors:
             raise PriceImportError(importer.errors)
@@ -799,4 +803,4 @@ def import_records(records: list[Record], *, dry_run: bool = False) -> ImportRep
 
 
 def import_file(name: str, content: bytes, *, dry_run: bool = False) -> ImportReport:
-    return import_records(records_from_file(name, content), dry_run=dry_run)
+    return import_records(records_from_file(name, content), dry_run=dry_run, file_name=name)

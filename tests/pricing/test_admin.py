@@ -502,6 +502,8 @@ def test_importing_a_good_file_in_the_admin_adds_its_rows(staff, client):
     assert response.status_code == 302
     row = TokenPrice.objects.get(model_id="gpt-4.1", effective_from=date(2030, 1, 1))
     assert (row.input_per_mtok, row.output_per_mtok, row.source) == (D("2.4"), D("9"), Source.IMPORT)
+    listing = client.get("/admin/pricing/tokenprice/?q=gpt-4.1&service_tier__exact=standard").content.decode()
+    assert "imported from a file (prices.csv)" in listing
 
 
 def test_a_dry_run_import_in_the_admin_checks_and_imports_nothing(staff, client):
