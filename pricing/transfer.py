@@ -321,6 +321,8 @@ class Record:
 def records_from_json(text: str) -> list[Record]:
     try:
         data = json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise PriceImportError(["not valid JSON: nested too deeply"]) from None
     except ValueError as exc:
         raise PriceImportError([f"not valid JSON: {exc}"]) from None
     if not isinstance(data, dict):
@@ -365,8 +367,18 @@ def records_from_json(text: str) -> list[Record]:
 
 
 def records_from_csv(text: str) -> list[Record]:
+    try:
+        return _records_from_csv(text)
+    except csv.Error as exc:  # a NUL byte, an over-long field, a broken quote
+        raise PriceImportError([f"not a readable CSV file: {exc}"]) from None
+
+
+def _records_from_csv(text: str) -> list[Record]:
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise PriceImportError([f"row 1 (header), column {name!r}: appears twice" for name in repeated])
     if "record" not in header:
         raise PriceImportError(
             ["row 1 (header): needs a `record` column; export the table to get the layout"]

@@ -345,3 +345,21 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted_and_round_trips(tab
     empty_price_table()
     import_file("prices.csv", exported.encode())
     assert TokenPrice.objects.get(model_id="gpt-4.1", service_tier="standard").note == '=HYPERLINK("x")'
+
+
+def test_unreadable_files_are_refused_with_a_reason(table):
+    assert import_errors("prices.csv", HEADER + "token_price,gpt-4.1,standard,2030-01-01,2,\0,8\n") == [
+        "row 2 (gpt-4.1 standard from 2030-01-01), field cached_input_per_mtok: not a decimal number: '\\x00'"
+    ]
+    assert import_errors("prices.csv", HEADER + "token_price," + "x" * 200_000 + "\n") == [
+        "not a readable CSV file: field larger than field limit (131072)"
+    ]
+    assert import_errors("prices.csv", "record,model,model\n") == [
+        "row 1 (header), column 'model': appears twice"
+    ]
+    assert import_errors("prices.json", "[" * 100_000 + "]" * 100_000) == [
+        "not valid JSON: nested too deeply"
+    ]
+    with pytest.raises(PriceImportError) as caught:
+        import_file("prices.csv", b"\xff\xfe\x00r")
+    assert caught.value.errors == ["not UTF-8 text (byte 0)"]
