@@ -9,6 +9,8 @@ reply once every round has its results. Usage is reported as OpenAI counts it: `
 (per-message overhead, tool definitions, the reply's priming), and `prompt_tokens_details.cached_tokens`
 by the prefix rule across requests: the longest run of leading segments (system message, tool
 definitions, then each message) that an earlier request already sent, in 128-token steps from 1,024.
+For models billed for cache writes (`cache_write_models`), `cache_write_tokens` reports what a request
+adds to the cache: its prefix, in the same steps, beyond what it read.
 
 Faults, on request, through the `x-fake-fault` header: `429` (with `retry-after-ms`), `500`, `drop`
 (the connection closes with no response), `malformed_args` (a tool call's arguments are cut short, so
@@ -41,6 +43,11 @@ RETRY_AFTER_MS = 20
 NO_SCRIPT_REPLY = "This offline server has no workload script whose system prompt matches this conversation."
 
 
+def cacheable(prefix_tokens: int) -> int:
+    """The cached part of a shared prefix: whole 128-token steps, from 1,024 tokens."""
+    return prefix_tokens // CACHE_STEP * CACHE_STEP if prefix_tokens >= CACHE_MIN_TOKENS else 0
+
+
 class RequestError(ValueError):
     def __init__(self, message: str, param: str | None = None):
         super().__init__(message)
@@ -63,8 +70,9 @@ def parse_fault(header: str | None) -> tuple[str, int] | None:
 class FakeOpenAI:
     """The model side, without HTTP: scripts, usage accounting and the prompt cache."""
 
-    def __init__(self, scripts=()):
+    def __init__(self, scripts=(), cache_write_models=()):
         self.scripts: dict[str, Script] = {script.system: script for script in scripts}
+        self.cache_write_models = frozenset(cache_write_models)
         self._cached_prefixes: set[bytes] = set()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -106,8 +114,14 @@ class FakeOpenAI:
                     shared = prefix
         with self._lock:
             self._cached_prefixes.update(chain)
-        cached = shared // CACHE_STEP * CACHE_STEP if shared >= CACHE_MIN_TOKENS else 0
-        return prompt_tokens, cached
+        return prompt_tokens, cacheable(shared)
+
+    def cache_write(self, model: str, prompt_tokens: int, cached: int) -> int:
+        """Tokens this request writes to the cache: its whole prefix (all but the reply's priming), in
+        128-token steps, beyond what it read. Reported only for models billed for cache writes."""
+        if model not in self.cache_write_models:
+            return 0
+        return max(0, cacheable(prompt_tokens - 3) - cached)
 
     def complete(self, body: dict, fault: str | None = None) -> dict:
         if not isinstance(body, dict):
@@ -156,6 +170,7 @@ class FakeOpenAI:
             finish_reason = "stop"
             completion_tokens = count_text(message["content"], encoding)
         prompt_tokens, cached = self.usage(model, messages, tools)
+        written = self.cache_write(model, prompt_tokens, cached)
         number = next(self._ids)
         return {
             "id": f"chatcmpl-fake-{number}",
@@ -167,7 +182,11 @@ class FakeOpenAI:
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
-                "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
+                "prompt_tokens_details": {
+                    "cached_tokens": cached,
+                    "cache_write_tokens": written,
+                    "audio_tokens": 0,
+                },
                 "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
             },
         }
@@ -255,8 +274,8 @@ class _HTTPServer(ThreadingHTTPServer):
 class FakeOpenAIServer:
     """The HTTP server on 127.0.0.1; port 0 picks a free one. A context manager."""
 
-    def __init__(self, scripts=(), port: int = 0):
-        self.model = FakeOpenAI(scripts)
+    def __init__(self, scripts=(), port: int = 0, cache_write_models=()):
+        self.model = FakeOpenAI(scripts, cache_write_models)
         self.httpd = _HTTPServer(("127.0.0.1", port), self.model)
         self.port = self.httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
@@ -288,9 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--script", action="append", default=[], help="a workload script (default: the bundled ones)"
     )
+    parser.add_argument("--cache-write-model", action="append", default=[], help="report cache writes for it")
     args = parser.parse_args(argv)
     scripts = [load_script(path) for path in args.script] or bundled_scripts()
-    server = FakeOpenAIServer(scripts, port=args.port)
+    server = FakeOpenAIServer(scripts, port=args.port, cache_write_models=args.cache_write_model)
     print(f"offline OpenAI-compatible server on {server.base_url} ({len(scripts)} scripts); Ctrl-C stops it")
     try:
         server.httpd.serve_forever()

@@ -114,7 +114,11 @@ def run_measure(
         if base_url is None:
             raise MeasureError("OPENAI_API_KEY is not set: set it, or use --offline", "api_key")
         api_key = "not-needed"  # many local OpenAI-compatible servers take any key
-    server = FakeOpenAIServer([script], port=free_offline_port()).start() if offline else None
+    # The offline server reports cache writes for a model the price table bills for them.
+    writes = {model} if sheet.tier("standard").rates.cache_write is not None else set()
+    server = None
+    if offline:
+        server = FakeOpenAIServer([script], port=free_offline_port(), cache_write_models=writes).start()
     try:
         client = openai.OpenAI(
             api_key="offline" if offline else api_key, base_url=server.base_url if server else base_url

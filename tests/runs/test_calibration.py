@@ -86,3 +86,14 @@ def test_a_run_without_a_finished_turn_cannot_be_calibrated(price_table):
     run = Run.objects.create(script_name="empty", model="gpt-4.1", endpoint="offline", price_as_of=AS_OF)
     with pytest.raises(CalibrationError, match=f"^run {run.pk} has no completed turn to calibrate from$"):
         run_calibrate(run)
+
+
+def test_a_model_billed_for_cache_writes(price_table):
+    run = run_measure("support_agent", offline=True, model="gpt-5.6-terra", as_of=AS_OF)
+    assert (run.prompt_tokens, run.cached_tokens, run.cache_write_tokens) == (14160, 11520, 2176)
+    calibration = run_calibrate(run)
+    # The estimator bills writes as max(0, cached(next) - cached(this)), nothing on the session's last
+    # call; the endpoint reports the last call's write too: a smaller gap, in the same direction.
+    assert (calibration.estimated_usd, calibration.measured_usd) == (Decimal("0.0132448"), Decimal("0.01328"))
+    assert calibration.to_dict()["relative_error"] == "-0.002651"
+    assert calibration.within_tolerance

@@ -14,6 +14,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8500)
         parser.add_argument("--script", action="append", default=[], help="a script JSON file (repeatable)")
+        parser.add_argument(
+            "--cache-write-model",
+            action="append",
+            default=[],
+            help="report prompt_tokens_details.cache_write_tokens for this model (repeatable)",
+        )
 
     def handle(self, *args, **options):
         if not 0 < options["port"] < 65536:
@@ -23,7 +29,9 @@ class Command(BaseCommand):
         except ScriptError as exc:
             raise CommandError(str(exc)) from None
         try:
-            server = FakeOpenAIServer(scripts, port=options["port"])
+            server = FakeOpenAIServer(
+                scripts, port=options["port"], cache_write_models=options["cache_write_model"]
+            )
         except OSError as exc:
             raise CommandError(
                 f"--port: cannot listen on 127.0.0.1:{options['port']}: {exc.strerror}"
