@@ -263,6 +263,5 @@ class Agent:
         }
         fields.update(name=tool_call.name, arguments=tool_call.arguments, error=tool_call.error)
         fields["latency_ms"] = latency_ms
-        log.log(
-            logging.WARNING if tool_call.error else logging.INFO, "tool call", extra={"agentloop": fields}
-        )
+        level = logging.WARNING if tool_call.error else logging.INFO
+        log.log(level, "tool call", extra={"agentloop": fields})
