@@ -110,6 +110,31 @@ class LanguageModel(models.Model):
             raise ValidationError(errors)
 
 
+class PriceHistoryError(ValueError):
+    """Raised on saving new numbers or a new date into a saved price row: history is never overwritten."""
+
+
+class DatedRow(models.Model):
+    """A row in force from `effective_from`: once saved, its numbers and date never change."""
+
+    # The fields that decide what an estimate costs; `note` and `checked_at` may still be updated.
+    FROZEN_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values(*self.FROZEN_FIELDS).first()
+            changed = [name for name in self.FROZEN_FIELDS if stored and stored[name] != getattr(self, name)]
+            if changed:
+                raise PriceHistoryError(
+                    f"{self}: {', '.join(changed)} of a saved row cannot change (it may have priced "
+                    "estimates); add a new row from a date instead."
+                )
+        super().save(*args, **kwargs)
+
+
 def _negative_price_errors(instance, names) -> dict[str, list[str]]:
     return {
         name: ["Must be 0 or more (USD)."]
@@ -118,7 +143,7 @@ def _negative_price_errors(instance, names) -> dict[str, list[str]]:
     }
 
 
-class TokenPrice(models.Model):
+class TokenPrice(DatedRow):
     """USD per 1M tokens for one model and service tier, from `effective_from` until the next row."""
 
     model = models.ForeignKey(LanguageModel, on_delete=models.CASCADE, related_name="prices")
@@ -172,6 +197,7 @@ class TokenPrice(models.Model):
         "long_context_output_per_mtok",
     )
     LONG_CONTEXT_FIELDS = PRICE_FIELDS[4:]
+    FROZEN_FIELDS = ("model_id", "service_tier", "effective_from", *PRICE_FIELDS, "long_context_threshold")
 
     class Meta:
         ordering = ["model_id", "service_tier", "effective_from"]
@@ -242,7 +268,7 @@ class ToolFeeKey(models.TextChoices):
     CONTAINER_64G = "container_per_20min_64g", "Responses container 64g: USD per 20 minutes"
 
 
-class ToolFee(models.Model):
+class ToolFee(DatedRow):
     """A hosted-tool fee, from `effective_from` until the next row with the same key."""
 
     key = models.CharField(max_length=50, choices=ToolFeeKey)
@@ -258,6 +284,8 @@ class ToolFee(models.Model):
     note = models.CharField("reason for the change", max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField("last checked against the source", null=True, blank=True)
+
+    FROZEN_FIELDS = ("key", "effective_from", "amount")
 
     class Meta:
         ordering = ["key", "effective_from"]

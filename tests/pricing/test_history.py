@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from pricing.catalog import price_list, price_sheet_for, sync_prices, today
-from pricing.models import ApiSurface, LanguageModel, Source, SyncRun, TokenPrice, ToolFee
+from pricing.models import ApiSurface, LanguageModel, PriceHistoryError, Source, SyncRun, TokenPrice, ToolFee
 
 
 def empty_price_table():
@@ -170,3 +170,26 @@ def test_a_seeded_price_drop_is_reproduced_on_both_sides_of_its_date(table):
     after = price_sheet_for("o3", date(2025, 6, 10)).service_tiers["standard"].rates
     assert (before.input, before.output) == (D("10"), D("40"))
     assert (after.input, after.output) == (D("2"), D("8"))
+
+
+def test_a_saved_rows_numbers_and_date_cannot_be_overwritten(table):
+    row = TokenPrice.objects.get(model_id="gpt-4.1", service_tier="standard")
+    row.input_per_mtok = D("3")
+    with pytest.raises(PriceHistoryError) as caught:
+        row.save()
+    assert str(caught.value) == (
+        "gpt-4.1 standard from 2000-01-01: input_per_mtok of a saved row cannot change (it may have priced "
+        "estimates); add a new row from a date instead."
+    )
+    fee = ToolFee.objects.get(key="file_search_per_kcalls")
+    fee.effective_from = date(2020, 1, 1)
+    with pytest.raises(PriceHistoryError):
+        fee.save()
+    assert TokenPrice.objects.get(pk=row.pk).input_per_mtok == D("2")
+
+
+def test_a_saved_rows_note_can_still_be_updated(table):
+    row = TokenPrice.objects.get(model_id="gpt-4.1", service_tier="standard")
+    row.note = "checked against openai.com/pricing"
+    row.save()
+    assert TokenPrice.objects.get(pk=row.pk).note == "checked against openai.com/pricing"
