@@ -27,6 +27,7 @@ ADMIN_PAGES = [
     "/admin/pricing/tokenprice/export.json",
     "/admin/pricing/tokenprice/export.csv",
     "/admin/pricing/tokenprice/import/",
+    "/admin/pricing/syncrun/sync/",
 ]
 
 
@@ -545,3 +546,32 @@ def test_admin_styles_carry_the_csp_nonce(staff, client):
     html = client.get("/admin/pricing/tokenprice/").content.decode()
     assert "<style>" not in html
     assert '<style nonce="' in html
+
+
+# -- sync from the admin
+
+
+def test_sync_now_shows_the_plan_then_applies_it(staff, client):
+    LanguageModel.objects.filter(pk="gpt-oss-20b").delete()
+    plan = client.get("/admin/pricing/syncrun/sync/")
+    assert "would add model: gpt-oss-20b" in plan.content.decode()
+    assert not LanguageModel.objects.filter(pk="gpt-oss-20b").exists()
+    response = client.post("/admin/pricing/syncrun/sync/")
+    assert response.status_code == 302
+    assert TokenPrice.objects.get(model_id="gpt-oss-20b").input_per_mtok == D("0.029")
+
+
+def test_sync_now_on_an_up_to_date_table_has_nothing_to_apply(staff, client):
+    html = client.get("/admin/pricing/syncrun/sync/").content.decode()
+    assert "Nothing to add: the table is up to date with this genai-prices version." in html
+    assert "Apply this plan" not in html
+
+
+def test_sync_now_needs_add_permissions(seeded, db, client):
+    viewer = User.objects.create_user("dave", password="pw", is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="pricing", codename__startswith="view_")
+    )
+    client.force_login(viewer)
+    assert client.get("/admin/pricing/syncrun/sync/").status_code == 403
+    assert client.post("/admin/pricing/syncrun/sync/").status_code == 403
