@@ -575,3 +575,45 @@ def test_sync_now_needs_add_permissions(seeded, db, client):
     client.force_login(viewer)
     assert client.get("/admin/pricing/syncrun/sync/").status_code == 403
     assert client.post("/admin/pricing/syncrun/sync/").status_code == 403
+
+
+def test_an_admin_adds_a_model_then_its_first_price(staff, client):
+    response = client.post(
+        "/admin/pricing/languagemodel/add/",
+        {
+            "id": "acme-1",
+            "name": "Acme 1",
+            "family": "acme",
+            "context_window": "128000",
+            "encoding": "o200k_base",
+            "prices-TOTAL_FORMS": "0",
+            "prices-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    model = LanguageModel.objects.get(pk="acme-1")
+    assert (model.source, model.lifecycle_source, model.edited_by) == (Source.ADMIN, Source.ADMIN, staff)
+    response = client.post(
+        "/admin/pricing/tokenprice/add/",
+        new_price_form(
+            model="acme-1", effective_from=today().isoformat(), input_per_mtok="1", cached_input_per_mtok=""
+        ),
+    )
+    assert response.status_code == 302
+    assert client.get("/api/prices/acme-1").json()["service_tiers"]["standard"]["input_per_mtok"] == "1"
+
+
+def test_a_new_models_context_window_must_be_positive(staff, client):
+    response = client.post(
+        "/admin/pricing/languagemodel/add/",
+        {
+            "id": "acme-0",
+            "context_window": "0",
+            "encoding": "o200k_base",
+            "prices-TOTAL_FORMS": "0",
+            "prices-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.context["adminform"].form.errors == {
+        "context_window": ["Ensure this value is greater than or equal to 1."]
+    }
