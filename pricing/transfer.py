@@ -608,6 +608,13 @@ class _Importer:
                     raise _RowError(
                         name, f"the table already has {model_id} with {name} {getattr(existing, name)}"
                     )
+            lifecycle = (_date(values, "shutdown_date"), _string(values, "successor") or None)
+            if lifecycle != (existing.shutdown_date, existing.successor_id):
+                self.report.notes.append(
+                    f"kept the lifecycle of {model_id} in the table (shutdown {existing.shutdown_date}, "
+                    f"successor {existing.successor_id}); the file says shutdown {lifecycle[0]}, "
+                    f"successor {lifecycle[1]}: change it in the admin if the file is right"
+                )
             self.report.unchanged["model"] += 1
             return
         if existing is not None:

@@ -363,3 +363,13 @@ def test_unreadable_files_are_refused_with_a_reason(table):
     with pytest.raises(PriceImportError) as caught:
         import_file("prices.csv", b"\xff\xfe\x00r")
     assert caught.value.errors == ["not UTF-8 text (byte 0)"]
+
+
+def test_an_import_keeps_the_tables_lifecycle_and_says_so(table):
+    text = "record,model,context_window,shutdown_date,successor\nmodel,gpt-4.1,1000000,2027-06-30,gpt-5.5\n"
+    report = import_file("prices.csv", text.encode())
+    assert report.notes == [
+        "kept the lifecycle of gpt-4.1 in the table (shutdown 2027-01-14, successor gpt-5.4); the file says "
+        "shutdown 2027-06-30, successor gpt-5.5: change it in the admin if the file is right"
+    ]
+    assert LanguageModel.objects.get(pk="gpt-4.1").shutdown_date == date(2027, 1, 14)
