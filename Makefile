@@ -77,6 +77,7 @@ restore: migrate
 bench: install
 	$(PYTHON) bench/engine.py
 	$(PYTHON) bench/loop.py
+	$(PYTHON) bench/load.py
 
 clean:
 	rm -rf $(VENV) .cache db.sqlite3

@@ -29,11 +29,12 @@ def admin_urls() -> list[str]:
 
 @pytest.fixture
 def users(db):
+    # No passwords (force_login needs none): hashing three would cost seconds per test.
     User = get_user_model()
     return {
-        "plain": User.objects.create_user("plain", password="pw-plain-123456"),
-        "staff": User.objects.create_user("staff", password="pw-staff-123456", is_staff=True),
-        "super": User.objects.create_superuser("root", password="pw-root-1234567"),
+        "plain": User.objects.create(username="plain"),
+        "staff": User.objects.create(username="staff", is_staff=True),
+        "super": User.objects.create(username="root", is_staff=True, is_superuser=True),
     }
 
 
