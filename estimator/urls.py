@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from estimator.ratelimit import ratelimit
 from estimator.views import api, health, pages, share, tokens
+
+# Password guessing: at most 10 admin login attempts per client per 5 minutes (POSTs only).
+admin.site.login = ratelimit("admin-login", limit=10, period=300, what="login attempts")(admin.site.login)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

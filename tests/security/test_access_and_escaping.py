@@ -169,3 +169,24 @@ def test_pages_work_under_the_content_security_policy(client, price_table, users
         assert not re.search(r"<[^>]+\son[a-z]+\s*=", html), (url, "inline event handler")
         assert not re.search(r"<[^>]+\sstyle\s*=", html), (url, "style attribute (blocked by style-src)")
         assert "javascript:" not in html, url
+
+
+@pytest.mark.django_db
+def test_admin_login_attempts_are_rate_limited(client, users):
+    users["super"].set_password("the-right-password-123")
+    users["super"].save()
+    for _ in range(10):
+        response = client.post(reverse("admin:login"), {"username": "root", "password": "wrong"})
+        assert response.status_code == 200  # the form again, with its error
+    response = client.post(reverse("admin:login"), {"username": "root", "password": "the-right-password-123"})
+    assert response.status_code == 429
+    assert "Too many login attempts" in response.content.decode()
+    assert client.get(reverse("admin:login")).status_code == 200  # the form still shows
+    assert (
+        client.post(
+            reverse("admin:login"),
+            {"username": "root", "password": "the-right-password-123"},
+            REMOTE_ADDR="192.0.2.8",
+        ).status_code
+        == 302
+    )
