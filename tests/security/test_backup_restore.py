@@ -88,6 +88,13 @@ def test_backup_then_restore_into_an_empty_database(client, tmp_path, capsys):
     after = snapshot(client, slugs)
     assert after == before
 
+    # A sync after the restore adds nothing and changes no shared scenario.
+    report = sync_prices()
+    assert not report.changed
+    assert {k: v for k, v in snapshot(client, slugs).items() if k.startswith("scenario")} == {
+        k: v for k, v in before.items() if k.startswith("scenario")
+    }
+
     # Restored sequences: new rows get fresh keys instead of colliding with restored ones.
     response = client.post("/share", {"turns_per_session": "5"})
     assert response.status_code == 302
