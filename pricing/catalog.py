@@ -200,10 +200,6 @@ def _price_differences(row, values: dict) -> list[str]:
     return differences
 
 
-def _same_values(row: TokenPrice, planned: genai_sync.PlannedPrice) -> bool:
-    return not _price_differences(row, planned.values())
-
-
 def describe_source(row) -> str:
     """Where a row comes from, for the admin and the sync report: tool and version, or who and when."""
     if row.source == Source.GENAI_PRICES:
