@@ -34,7 +34,7 @@ from pricing.models import (
     ToolFee,
 )
 from pricing.sheet import decimal_str
-from pricing.transfer import PriceImportError, export_csv, export_json, import_file
+from pricing.transfer import MAX_IMPORT_BYTES, PriceImportError, export_csv, export_json, import_file
 
 PAST_DATE_MESSAGE = (
     "Pick today or a later date: the rows in force on past dates stay as they are, so every past "
@@ -417,6 +417,8 @@ class TokenPriceAdmin(DatedRowAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                if upload.size > MAX_IMPORT_BYTES:  # refused before it is read into memory
+                    raise PriceImportError([f"the file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MB"])
                 report = import_file(upload.name, upload.read(), dry_run=form.cleaned_data["dry_run"])
             except PriceImportError as exc:
                 errors = exc.errors

@@ -617,3 +617,10 @@ def test_a_new_models_context_window_must_be_positive(staff, client):
     assert response.context["adminform"].form.errors == {
         "context_window": ["Ensure this value is greater than or equal to 1."]
     }
+
+
+def test_an_oversized_import_is_refused_unread(staff, client, monkeypatch):
+    monkeypatch.setattr("pricing.admin.MAX_IMPORT_BYTES", 1024 * 1024)
+    upload = SimpleUploadedFile("prices.csv", b"x" * (1024 * 1024 + 1), content_type="text/csv")
+    response = client.post("/admin/pricing/tokenprice/import/", {"file": upload})
+    assert response.context["errors"] == ["the file is over 1 MB"]
