@@ -54,8 +54,15 @@ class TokenCounts:
 
 def encoding_for(model_id: str) -> str:
     """The price table's tokenizer for the model; tiktoken's mapping when the table does not know it."""
+    if not valid_model_id(model_id):
+        raise TokenCountError({"model": ["must be a model id from the price table."]})
     encoding = LanguageModel.objects.filter(pk=model_id).values_list("encoding", flat=True).first()
     return encoding or tiktoken_counts.encoding_for_model(model_id)
+
+
+def valid_model_id(model_id: str) -> bool:
+    """A plausible id: short, printable. A NUL byte would be a database error (500) on PostgreSQL."""
+    return 0 < len(model_id) <= 100 and model_id.isprintable()
 
 
 def _tools(text: str) -> list[dict]:
@@ -66,6 +73,8 @@ def _tools(text: str) -> list[dict]:
         data = json.loads(text)
     except ValueError as exc:
         raise TokenCountError({"tools_json": [f"is not valid JSON: {exc}."]}) from None
+    except RecursionError:
+        raise TokenCountError({"tools_json": ["is nested too deeply to be a list of tools."]}) from None
     if isinstance(data, dict) and isinstance(data.get("tools"), list):
         data = data["tools"]
     if not isinstance(data, list):

@@ -192,3 +192,21 @@ def test_multipart_is_refused_with_a_clear_message(client):
 
 def test_get_is_not_allowed(client):
     assert client.get("/tokens/count").status_code == 405
+
+
+def test_deeply_nested_json_is_an_error_not_a_crash(client):
+    response = count(client, HTMX, tools_json="[" * 100_000 + "]" * 100_000, model="gpt-4.1")
+    assert response.status_code == 200
+    assert "is nested too deeply to be a list of tools." in response.content.decode()
+
+
+def test_a_model_id_with_a_nul_byte_is_refused_before_any_query(client):
+    response = count(client, system_prompt=SYSTEM, model="gpt-4.1\x00")
+    assert response.status_code == 400
+    assert "must be a model id from the price table." in response.content.decode()
+    page = client.get("/", {"model": "gpt-4.1\x00"})
+    assert page.status_code == 400
+    assert (
+        '<p class="error" id="err-model">must be a model id from the price table.</p>'
+        in page.content.decode()
+    )
