@@ -111,6 +111,9 @@ def price_sheet_for(model: str | LanguageModel, as_of: date | None = None) -> Pr
     as_of = as_of or today()
     if not isinstance(model, LanguageModel):
         try:
+            # No model id has control characters, and PostgreSQL refuses a NUL in a query outright.
+            if any(ord(character) < 32 for character in model):
+                raise LanguageModel.DoesNotExist
             model = LanguageModel.objects.select_related("successor").get(pk=model)
         except LanguageModel.DoesNotExist:
             raise PriceTableError(f"Unknown model {model!r}: pick one from /api/prices.") from None

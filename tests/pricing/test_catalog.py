@@ -1,4 +1,4 @@
-"""`price_table_freshness()`: what the page footer says about the prices in use."""
+"""The catalog: `price_table_freshness()` for the page footer, and looking a model up safely."""
 
 from datetime import date, timedelta
 from decimal import Decimal as D
@@ -7,7 +7,14 @@ import pytest
 from django.db.models import Min
 from django.utils import timezone
 
-from pricing.catalog import price_list, price_table_freshness, sync_prices, today
+from pricing.catalog import (
+    PriceTableError,
+    price_list,
+    price_sheet_for,
+    price_table_freshness,
+    sync_prices,
+    today,
+)
 from pricing.models import Source, SyncRun, TokenPrice, ToolFee
 from tests.pricing.test_history import empty_price_table
 
@@ -87,3 +94,15 @@ def test_freshness_of_an_empty_table(table):
         "stale_rows": 0,
         "stale_after_days": 90,
     }
+
+
+@pytest.mark.parametrize("model", ["gpt-4.1\x00", "\x00", "gpt\n4.1"])
+def test_a_model_id_with_control_characters_is_unknown_without_a_query(
+    table, model, django_assert_num_queries
+):
+    with django_assert_num_queries(0), pytest.raises(PriceTableError) as caught:
+        price_sheet_for(model)
+    assert (str(caught.value), caught.value.field) == (
+        f"Unknown model {model!r}: pick one from /api/prices.",
+        "model",
+    )
