@@ -195,6 +195,8 @@ def test_phone_width_has_no_sideways_scrolling_and_keyboard_reaches_the_form(bro
         page = context.new_page()
         page.goto(live_server.url + "/?preset=coding_agent")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        table = page.locator(".breakdown .table-scroll")
+        assert table.evaluate("node => node.scrollWidth <= node.clientWidth")  # four columns fit
         page.keyboard.press("Tab")  # skip link first
         assert page.evaluate("document.activeElement.textContent") == "Skip to content"
         page.focus("#id_sessions_per_month")
