@@ -236,6 +236,7 @@ def breakdown_bars(result: Estimate) -> Chart:
             value_formatter=_usd,
             legend_at_bottom_columns=2,
             show_minor_x_labels=True,
+            truncate_label=-1,
             defs=defs,
             css=["file://style.css", "file://graph.css", *css],
         )
