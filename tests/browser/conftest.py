@@ -1,7 +1,7 @@
 """Playwright driving Debian's Chromium (never a downloaded browser) against pytest-django's live server.
 
-Without /usr/bin/chromium these tests skip on a laptop and fail in CI (CI=true), where `make test`
-installs it first (`make browser`).
+Without /usr/bin/chromium (or $CHROMIUM_PATH) these tests skip on a laptop and fail in CI (CI=true),
+where `make test` installs it first (`make browser`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from django.core.cache import cache
 
 from pricing.catalog import sync_prices
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's package; CHROMIUM_PATH points elsewhere (another distribution, or a check of the missing case).
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
