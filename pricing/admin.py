@@ -488,10 +488,10 @@ class PriceTimelineInline(admin.TabularInline):
         "effective_from",
         "service_tier",
         "status",
-        "input_per_mtok",
-        "cached_input_per_mtok",
-        "cache_write_per_mtok",
-        "output_per_mtok",
+        "input_usd",
+        "cached_input_usd",
+        "cache_write_usd",
+        "output_usd",
         "long_context_threshold",
         "source_label",
         "checked",
@@ -556,6 +556,22 @@ class PriceTimelineInline(admin.TabularInline):
     def checked(self, row):
         return _checked(row)
 
+    @admin.display(description="input (USD/1M)")
+    def input_usd(self, row):
+        return _money(row.input_per_mtok)
+
+    @admin.display(description="cached input (USD/1M)")
+    def cached_input_usd(self, row):
+        return _money(row.cached_input_per_mtok)
+
+    @admin.display(description="cache write (USD/1M)")
+    def cache_write_usd(self, row):
+        return _money(row.cache_write_per_mtok)
+
+    @admin.display(description="output (USD/1M)")
+    def output_usd(self, row):
+        return _money(row.output_per_mtok)
+
 
 class LanguageModelForm(forms.ModelForm):
     class Meta:
@@ -599,6 +615,7 @@ class LanguageModelAdmin(admin.ModelAdmin):
     search_fields = ["id", "name", "family"]
     list_select_related = ["successor", "edited_by"]
     autocomplete_fields = ["successor"]
+    actions = None  # a bulk delete would take the models' price history with it
     # Changing these would re-price every past estimate of the model: fixed once the model exists.
     fixed_after_creation = ["id", "context_window", "encoding"]
     provenance = [
@@ -621,6 +638,12 @@ class LanguageModelAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.fixed_after_creation, *self.provenance] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a model deletes its prices: only while none of them has ever been in force.
+        if obj is not None and obj.prices.filter(effective_from__lte=today()).exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description="lifecycle")
     def lifecycle(self, model):

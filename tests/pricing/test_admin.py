@@ -624,3 +624,14 @@ def test_an_oversized_import_is_refused_unread(staff, client, monkeypatch):
     upload = SimpleUploadedFile("prices.csv", b"x" * (1024 * 1024 + 1), content_type="text/csv")
     response = client.post("/admin/pricing/tokenprice/import/", {"file": upload})
     assert response.context["errors"] == ["the file is over 1 MB"]
+
+
+def test_a_model_whose_prices_were_ever_in_force_cannot_be_deleted(staff, client):
+    assert client.get("/admin/pricing/languagemodel/gpt-4.1/delete/").status_code == 403
+    LanguageModel.objects.create(id="acme-2", context_window=1000, source=Source.ADMIN)
+    TokenPrice.objects.create(
+        **{**gpt41_values(), "model_id": "acme-2", "effective_from": today() + timedelta(days=9)}
+    )
+    assert client.post("/admin/pricing/languagemodel/acme-2/delete/", {"post": "yes"}).status_code == 302
+    assert not LanguageModel.objects.filter(pk="acme-2").exists()
+    assert client.get("/admin/pricing/languagemodel/").context["action_form"] is None
