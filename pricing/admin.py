@@ -338,13 +338,20 @@ class TokenPriceAdmin(DatedRowAdmin):
     readonly_fields_on_view = ["source_label", "edited_by", "created_at", "checked_at"]
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = list(self.fieldsets)
-        if obj is not None:
-            fieldsets.append(("Source", {"fields": self.readonly_fields_on_view}))
-        return fieldsets
+        if obj is None:
+            return self.fieldsets
+        # A saved row is shown read-only, its prices as exact decimals ("2", not "2.000000").
+        exact = {name: f"{name}_exact" for name in EXACT_PRICE_FIELDS}
+        fieldsets = [
+            (title, {**options, "fields": [exact.get(name, name) for name in options["fields"]]})
+            for title, options in self.fieldsets
+        ]
+        return [*fieldsets, ("Source", {"fields": self.readonly_fields_on_view})]
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields_on_view if obj is not None else []
+        if obj is None:
+            return []
+        return [*(f"{name}_exact" for name in EXACT_PRICE_FIELDS), *self.readonly_fields_on_view]
 
     @admin.display(description="input (USD/1M)", ordering="input_per_mtok")
     def input_usd(self, row):
@@ -439,6 +446,21 @@ class TokenPriceAdmin(DatedRowAdmin):
         return TemplateResponse(request, "admin/pricing/import.html", context)
 
 
+EXACT_PRICE_FIELDS = [name for name in (*PRICE_FIELDS, *LONG_CONTEXT_FIELDS) if name.endswith("_per_mtok")]
+
+
+def _exact_display(name: str):
+    @admin.display(description=TokenPrice._meta.get_field(name).verbose_name)
+    def show(self, row):
+        return _money(getattr(row, name))
+
+    return show
+
+
+for _name in EXACT_PRICE_FIELDS:
+    setattr(TokenPriceAdmin, f"{_name}_exact", _exact_display(_name))
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         help_text="A .json or .csv file written by “Export”: the whole table with its history."
@@ -467,11 +489,12 @@ class ToolFeeAdmin(DatedRowAdmin):
     readonly_fields_on_view = ["source_label", "edited_by", "created_at", "checked_at"]
 
     def get_fields(self, request, obj=None):
-        fields = ["key", "effective_from", "amount", "note"]
-        return fields + self.readonly_fields_on_view if obj is not None else fields
+        if obj is None:
+            return ["key", "effective_from", "amount", "note"]
+        return ["key", "effective_from", "amount_text", "note", *self.readonly_fields_on_view]
 
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_fields_on_view if obj is not None else []
+        return ["amount_text", *self.readonly_fields_on_view] if obj is not None else []
 
     @admin.display(description="amount (USD, or GB for the free allowance)", ordering="amount")
     def amount_text(self, row):

@@ -635,3 +635,15 @@ def test_a_model_whose_prices_were_ever_in_force_cannot_be_deleted(staff, client
     assert client.post("/admin/pricing/languagemodel/acme-2/delete/", {"post": "yes"}).status_code == 302
     assert not LanguageModel.objects.filter(pk="acme-2").exists()
     assert client.get("/admin/pricing/languagemodel/").context["action_form"] is None
+
+
+def test_a_saved_rows_page_shows_exact_prices_with_their_units(staff, client):
+    row = gpt41_standard_today()
+    html = client.get(f"/admin/pricing/tokenprice/{row.pk}/change/").content.decode()
+    assert '<div class="readonly">2</div>' in html
+    assert '<div class="readonly">0.5</div>' in html
+    assert "2.000000" not in html
+    assert "USD per 1M input tokens" in html
+    fee = ToolFee.objects.get(key="container_per_20min_64g")
+    html = client.get(f"/admin/pricing/toolfee/{fee.pk}/change/").content.decode()
+    assert '<div class="readonly">1.92</div>' in html
