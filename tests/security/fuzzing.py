@@ -244,19 +244,3 @@ def finite_money(value: str) -> bool:
     except Exception:
         return False
     return number.is_finite() and not math.isnan(float(number))
-
-
-def on_postgresql() -> bool:
-    from django.conf import settings as django_settings
-
-    return "postgresql" in django_settings.DATABASES["default"]["ENGINE"]
-
-
-# PostgreSQL refuses NUL in text: a model id containing one reaches the ORM unchecked and the query
-# raises DataError (a 500). SQLite simply finds no such model. Fix (pricing/workload.py _parse_model):
-# refuse ids with control characters, e.g. `if ... or any(ord(c) < 32 for c in raw): raise ValueError(...)`.
-NUL_MODEL_XFAIL = dict(
-    condition=on_postgresql(),
-    strict=True,
-    reason="model id with a NUL byte: PostgreSQL DataError (500); see tests/security/fuzzing.py",
-)
