@@ -98,7 +98,10 @@ def parse_script(data) -> Script:
         if not isinstance(turn, dict):
             raise ScriptError(f"{where}: must be an object")
         rounds = []
-        for j, entry in enumerate(turn.get("tool_calls", [])):
+        tool_calls = turn.get("tool_calls", [])
+        if not isinstance(tool_calls, list):
+            raise ScriptError(f"{where}.tool_calls: must be a list of tool rounds")
+        for j, entry in enumerate(tool_calls):
             calls = entry if isinstance(entry, list) else [entry]
             if not calls:
                 raise ScriptError(f"{where}.tool_calls[{j}]: an empty round")
@@ -119,11 +122,15 @@ def parse_script(data) -> Script:
 
 def load_script(path: Path | str) -> Script:
     try:
-        data = json.loads(Path(path).read_text())
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ScriptError(f"script: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ScriptError(f"script: {path} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise ScriptError(f"script: {path} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise ScriptError(f"script: {path} nests JSON too deeply") from None
     return parse_script(data)
 
 

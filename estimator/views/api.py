@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -77,7 +78,11 @@ def json_body(request: HttpRequest) -> dict:
 
 
 def query_inputs(request: HttpRequest) -> dict:
-    return {key: request.GET.get(key) for key in request.GET}
+    try:
+        return {key: request.GET.get(key) for key in request.GET}
+    except TooManyFieldsSent:
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        raise BadRequest(400, {"body": [f"Too many query parameters (at most {limit:,})."]}) from None
 
 
 @csrf_exempt  # A JSON API for scripts: no cookies are read, so there is nothing to forge.

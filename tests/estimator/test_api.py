@@ -240,6 +240,12 @@ class TestBadInput:
         assert response.status_code == 413
         assert response.json() == {"errors": {"body": ["The body is over the 64 KB limit."]}}
 
+    def test_too_many_query_parameters(self, client):
+        query = "&".join(f"k{i}=1" for i in range(1500))
+        response = client.get(f"/api/estimate?{query}")
+        assert response.status_code == 400
+        assert response.json() == {"errors": {"body": ["Too many query parameters (at most 1,000)."]}}
+
     def test_other_methods(self, client):
         assert client.put("/api/estimate").status_code == 405
 
