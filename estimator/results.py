@@ -7,9 +7,13 @@ how much in dollars and percent, and the break-even of building your own loop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from estimator.charts import SHORT_LABELS, Chart, charts_for
 from estimator.forms import FieldGroup, build_groups, form_values, raw_inputs
@@ -43,11 +47,35 @@ class WayView:
 
 
 @dataclass
+class ChartLink:
+    """A chart as the page shows it: its words here, its picture at `url` (drawn by its own request)."""
+
+    chart: Chart
+    url: str
+
+    @property
+    def key(self) -> str:
+        return self.chart.key
+
+    @property
+    def title(self) -> str:
+        return self.chart.title
+
+    @property
+    def description(self) -> str:
+        return self.chart.description
+
+
+def live_chart_url(key: str, query: str) -> str:
+    return f"{reverse('chart', args=[key])}?{query}"
+
+
+@dataclass
 class ResultsView:
     estimate: Estimate
     ways: list[WayView]
     cheapest: WayView
-    charts: list[Chart]
+    charts: list[ChartLink]
     query: str  # canonical inputs as a query string: export links and "Edit a copy"
 
     @property
@@ -91,7 +119,11 @@ class ResultsView:
         return rows
 
 
-def results_view(result: Estimate) -> ResultsView:
+def results_view(result: Estimate, chart_url: Callable[[str], str] | None = None) -> ResultsView:
+    """The page's view of an estimate; `chart_url(key)` says where each chart is drawn (default: live)."""
+    query = urlencode(result.to_dict()["inputs"])
+    if chart_url is None:
+        chart_url = partial(live_chart_url, query=query)
     cheapest_key = result.cheapest()
     low = result.approaches[cheapest_key].per_month_usd
     ways = []
@@ -114,8 +146,8 @@ def results_view(result: Estimate) -> ResultsView:
         estimate=result,
         ways=ways,
         cheapest=next(w for w in ways if w.key == cheapest_key),
-        charts=charts_for(result),
-        query=urlencode(result.to_dict()["inputs"]),
+        charts=[ChartLink(chart, chart_url(chart.key)) for chart in charts_for(result)],
+        query=query,
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.urls import reverse
+
 from estimator.models import Scenario
 from estimator.results import ResultsView, results_view
 from estimator.services import EstimateInputError, estimate_compute, workload_and_sheet
@@ -81,7 +83,9 @@ def shared_view(scenario: Scenario, compare: bool = True) -> SharedView:
         ]
     return SharedView(
         scenario=scenario,
-        results=results_view(result),
+        results=results_view(
+            result, chart_url=lambda key: reverse("scenario-chart", args=[scenario.slug, key])
+        ),
         today=today,
         today_error=today_error,
         prices_differ=differ,

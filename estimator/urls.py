@@ -23,4 +23,6 @@ urlpatterns = [
     path("s/<slug:slug>", share.scenario, name="scenario"),
     path("s/<slug:slug>.<slug:fmt>", share.export_scenario, name="scenario-export"),
     path("export.<slug:fmt>", share.export_live, name="export"),
+    path("chart/<slug:key>.svg", share.chart_live, name="chart"),
+    path("s/<slug:slug>/chart/<slug:key>.svg", share.chart_scenario, name="scenario-chart"),
 ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
 
+from estimator.charts import CHART_KEYS, chart_svg
 from estimator.exports import estimate_csv, estimate_json
 from estimator.forms import raw_inputs
 from estimator.models import Scenario
@@ -64,3 +67,35 @@ def export_scenario(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return _download(HttpResponse(estimate_csv(result), content_type="text/csv"), f"{name}.csv")
     return _download(JsonResponse(estimate_json(result, view.scenario)), f"{name}.json")
+
+
+# A chart is an image document: pygal's own <style> inside it, nothing else, never a script.
+CHART_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
+
+
+def _svg(result, key: str, max_age: int) -> HttpResponse:
+    if key not in CHART_KEYS:
+        raise Http404(f"Charts are {', '.join(CHART_KEYS)}.")
+    response = HttpResponse(chart_svg(result, key), content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+@require_GET
+@csp_override(CHART_POLICY)
+def chart_live(request: HttpRequest, key: str) -> HttpResponse:
+    """A chart of the estimate for the inputs in the query string (the same inputs as the page's)."""
+    try:
+        result = compute_live(raw_inputs(request.GET))
+    except EstimateInputError as exc:
+        return JsonResponse({"errors": exc.errors}, status=400)
+    # Today's prices: a short lifetime, so a price edit shows within minutes.
+    return _svg(result, key, max_age=300)
+
+
+@require_GET
+@csp_override(CHART_POLICY)
+def chart_scenario(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    view = shared_view(get_object_or_404(Scenario, slug=slug), compare=False)
+    # A shared scenario never changes: its chart can be kept for a day.
+    return _svg(view.results.estimate, key, max_age=86400)

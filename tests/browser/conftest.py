@@ -7,10 +7,13 @@ where `make test` installs it first (`make browser`).
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 from pricing.catalog import sync_prices
 
@@ -29,6 +32,31 @@ CHROMIUM_ARGS = [
 # The live server runs in a thread of this process; Django refuses sync ORM calls from a thread that
 # runs an event loop, and Playwright's sync API runs one.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server hands its request threads one shared in-memory SQLite connection; a page's three
+    chart images fetched at once then race on it (wrong rows, "bad parameter or other API misuse").
+    Each request runs alone, its body read and closed under the lock; connections still run in threads,
+    so a browser's idle keep-alive connection never blocks another. A real server has a connection per
+    worker and needs none of this."""
+
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                response = application(environ, start_response)
+                try:
+                    return [b"".join(response)]
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 def _in_ci() -> bool:
@@ -74,10 +102,18 @@ def console_errors():
     assert list(errors) == [], f"console errors: {list(errors)}"
 
 
+def settle(ctx) -> None:
+    """Let every page finish its requests (charts are images fetched after the page) before the test's
+    database goes away under them."""
+    for open_page in ctx.pages:
+        open_page.wait_for_load_state("networkidle")
+
+
 @pytest.fixture
 def context(browser):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     yield ctx
+    settle(ctx)
     ctx.close()
 
 

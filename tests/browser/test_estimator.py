@@ -10,6 +10,7 @@ from urllib.request import urlopen
 import pytest
 
 from agentloop import tokens
+from tests.browser.conftest import settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,6 +69,16 @@ def wait_for_figure_change(page, approach: str, name: str, old: str) -> str:
     return figure(page, approach, name)
 
 
+def charts_drawn(page) -> list[str]:
+    """Wait for the chart images and return their keys; each must have drawn (a broken one is 0 wide)."""
+    page.wait_for_function("[...document.querySelectorAll('figure.chart img')].every(img => img.complete)")
+    widths = page.eval_on_selector_all(
+        "figure.chart", "figures => figures.map(f => [f.dataset.chart, f.querySelector('img').naturalWidth])"
+    )
+    assert all(width > 0 for _, width in widths), widths
+    return [key for key, _ in widths]
+
+
 def test_editing_a_field_updates_the_results_without_a_page_load(page, live_server):
     page.goto(live_server.url + "/")
     page.evaluate("window.__sameDocument = true")
@@ -106,18 +117,22 @@ def test_share_then_open_the_link_in_a_fresh_browser_context(page, browser, live
     page.wait_for_url("**/s/*")
     link = page.url
     assert card_figures(page) == shown
+    assert charts_drawn(page) == ["cumulative", "monthly", "breakdown"]
 
     fresh = browser.new_context(viewport={"width": 390, "height": 844})
     try:
         other = console_errors.watch(fresh.new_page())
         other.goto(link)
         assert card_figures(other) == shown
+        assert charts_drawn(other) == ["cumulative", "monthly", "breakdown"]
         assert other.locator("#estimate-form").count() == 0  # read-only
         other.click("#edit-copy")
         other.wait_for_load_state()
         assert other.input_value("#id_sessions_per_month") == "12345"
         assert card_figures(other) == shown
+        assert charts_drawn(other) == ["cumulative", "monthly", "breakdown"]
     finally:
+        settle(fresh)
         fresh.close()
 
 
