@@ -5,10 +5,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from uuid import uuid4
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -50,7 +54,69 @@ def today() -> date:
     return timezone.localdate()
 
 
+# Price sheets are memoised per process: reading them is two thirds of an /api/estimate request, and the
+# table changes a few times a year. Every write to it changes a revision token kept in the shared cache
+# (signals for saves and deletes, `price_table_changed()` after bulk writes); a process re-reads the token
+# at most every REVISION_TTL seconds, so its own writes show at once and other workers' within that time.
+REVISION_KEY = "pricing:table-revision"
+REVISION_TTL = 2.0
+MEMO_LIMIT = 512
+_memo: dict[tuple, object] = {}
+_revision: list = [None, 0.0]  # [token, monotonic time it was read]
+
+
+def price_table_revision() -> str:
+    token, read_at = _revision
+    now = time.monotonic()
+    if token is None or now - read_at > REVISION_TTL:
+        token = cache.get(REVISION_KEY)
+        if token is None:
+            cache.add(REVISION_KEY, uuid4().hex, timeout=None)
+            token = cache.get(REVISION_KEY)
+        if token != _revision[0]:
+            _memo.clear()
+        _revision[:] = [token, now]
+    return token
+
+
+def _new_revision() -> None:
+    token = uuid4().hex
+    cache.set(REVISION_KEY, token, timeout=None)
+    _memo.clear()
+    _revision[:] = [token, time.monotonic()]
+
+
+def price_table_changed(**_signal_kwargs) -> None:
+    """Forget memoised sheets everywhere: now (this process, this transaction) and again on commit, so no
+    worker keeps a sheet it read while the change was not yet committed."""
+    _new_revision()
+    transaction.on_commit(_new_revision)
+
+
+def forget_memoised_sheets() -> None:
+    """This process forgets its sheets and re-reads the revision token: no database, no cache write."""
+    _memo.clear()
+    _revision[:] = [None, 0.0]
+
+
+def _memoized(key: tuple, compute: Callable[[], object]):
+    full_key = (price_table_revision(), *key)
+    try:
+        return _memo[full_key]
+    except KeyError:
+        pass
+    value = compute()
+    if len(_memo) >= MEMO_LIMIT:
+        _memo.clear()
+    _memo[full_key] = value
+    return value
+
+
 def default_model_id() -> str:
+    return _memoized(("default-model",), _default_model_id)
+
+
+def _default_model_id() -> str:
     model = LanguageModel.objects.filter(is_default=True).values_list("id", flat=True).first()
     if model is None:
         model = LanguageModel.objects.order_by("id").values_list("id", flat=True).first()
@@ -109,6 +175,12 @@ def _version(rows: list) -> str:
 def price_sheet_for(model: str | LanguageModel, as_of: date | None = None) -> PriceSheet:
     """The engine's price sheet for `model` from the rows in force on `as_of` (default: today)."""
     as_of = as_of or today()
+    if isinstance(model, str):
+        return _memoized(("sheet", model, as_of), lambda: _price_sheet_for(model, as_of))
+    return _price_sheet_for(model, as_of)
+
+
+def _price_sheet_for(model: str | LanguageModel, as_of: date) -> PriceSheet:
     if not isinstance(model, LanguageModel):
         try:
             # No model id has control characters, and PostgreSQL refuses a NUL in a query outright.
@@ -324,6 +396,8 @@ def sync_prices(plan: list[genai_sync.PlannedModel] | None = None, *, dry_run: b
         if not dry_run:
             LanguageModel.objects.filter(pk=genai_sync.DEFAULT_MODEL).update(is_default=True)
     if not dry_run:
+        # Lifecycles and the default model are written with queryset updates, which send no signals.
+        price_table_changed()
         SyncRun.objects.create(
             finished_at=timezone.now(),
             genai_prices_version=version,

@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pricing.catalog import price_list, today
+from pricing.catalog import price_list, price_table_changed, today
 from pricing.models import (
     ApiSurface,
     LanguageModel,
@@ -818,6 +818,9 @@ def import_records(records: list[Record], *, dry_run: bool = False, file_name: s
         importer.report.dry_run = dry_run
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            # Some imported rows are written with queryset updates, which send no signals.
+            price_table_changed()
     return importer.report
 
 

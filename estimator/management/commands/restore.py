@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from estimator.management.commands.backup import EXCLUDED
+from pricing.catalog import price_table_changed
 
 
 def stored_models():
@@ -51,6 +52,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             call_command("loaddata", path, verbosity=0)
+            price_table_changed()
         loaded = {label: count for label, count in row_counts().items() if count}
         summary = ", ".join(f"{label}: {count}" for label, count in sorted(loaded.items()))
         self.stdout.write(f"restored {path}: {summary or 'no rows'}")

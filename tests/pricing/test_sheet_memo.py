@@ -1,0 +1,69 @@
+"""Price sheets are memoised per process and forgotten whenever the price table changes."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from pricing import catalog
+from pricing.catalog import price_sheet_for, price_table_changed, sync_prices, today
+from pricing.models import LanguageModel, TokenPrice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def price_table():
+    sync_prices()
+
+
+def input_price(sheet) -> Decimal:
+    return sheet.service_tiers["standard"].rates.input
+
+
+def test_a_second_read_costs_no_query(django_assert_num_queries):
+    first = price_sheet_for("gpt-4.1")
+    default = catalog.default_model_id()
+    with django_assert_num_queries(0):
+        assert price_sheet_for("gpt-4.1") is first
+        assert catalog.default_model_id() == default == "gpt-4.1"
+
+
+def test_a_saved_price_is_seen_at_once():
+    assert input_price(price_sheet_for("gpt-4.1")) == Decimal("2")
+    row = TokenPrice.objects.get(model_id="gpt-4.1", service_tier="standard")
+    row.pk = None
+    row.effective_from = today()
+    row.input_per_mtok = Decimal("3")
+    row.save()
+    assert input_price(price_sheet_for("gpt-4.1")) == Decimal("3")
+
+
+def test_a_model_edit_is_seen_at_once():
+    price_sheet_for("gpt-4.1")
+    model = LanguageModel.objects.get(pk="gpt-4.1")
+    model.context_window = 1_047_576
+    model.save()
+    assert price_sheet_for("gpt-4.1").context_window == 1_047_576
+
+
+def test_a_bulk_write_is_seen_once_announced():
+    price_sheet_for("gpt-4.1")
+    TokenPrice.objects.filter(model_id="gpt-4.1", service_tier="standard").update(input_per_mtok=Decimal("5"))
+    price_table_changed()
+    assert input_price(price_sheet_for("gpt-4.1")) == Decimal("5")
+
+
+def test_another_workers_change_is_seen_within_the_ttl(monkeypatch):
+    first = price_sheet_for("gpt-4.1")
+    # Another process changed the table: the shared token moved, our memo still holds the old sheet.
+    cache.set(catalog.REVISION_KEY, "someone-else", timeout=None)
+    assert price_sheet_for("gpt-4.1") is first  # within REVISION_TTL the token is not re-read
+    monkeypatch.setattr(catalog, "REVISION_TTL", 0.0)
+    assert price_sheet_for("gpt-4.1") is not first
+
+
+def test_unknown_models_are_not_remembered():
+    with pytest.raises(catalog.PriceTableError):
+        price_sheet_for("gpt-99")
+    assert not any("gpt-99" in key for key in catalog._memo)
