@@ -582,32 +582,47 @@ def _estimate_approach(approach: str, w: Workload, sheet: PriceSheet, shape: _Sh
     code_fee = _code_session_fee(approach, w, sheet) if any(shape.ci) else Decimal(0)
     first_code_turn = next((i for i, n in enumerate(shape.ci) if n), None)
 
-    category = dict.fromkeys(
-        ("uncached_input", "cached_input", "cache_write", "output", "reasoning"), Decimal(0)
-    )
-    totals = [0] * 5
+    # Per price class: its rates and its token totals over the conversation.
+    classes = [(STANDARD_CLASS, tier.rates)]
+    if tier.long_context is not None:
+        classes.append((LONG_CONTEXT_CLASS, tier.long_context))
+    class_totals = {offset: [0] * 5 for offset, _ in classes}
     turns = []
-    cumulative = Decimal(0)
-    names = ("uncached_input", "cached_input", "cache_write", "output", "reasoning")
+    zero = Decimal(0)
+    cumulative = zero
+    fs_counts = shape.fs
     for index, counters in enumerate(sim.turn_tokens):
-        cost = Decimal(0)
-        for offset, rates in ((STANDARD_CLASS, tier.rates), (LONG_CONTEXT_CLASS, tier.long_context)):
-            if rates is None or not any(counters[offset : offset + 5]):
+        cost = zero
+        for offset, rates in classes:
+            uncached, cached, written, visible, reasoning = counters[offset : offset + 5]
+            if not (uncached or cached or written or visible or reasoning):
                 continue
-            for position, (name, usd) in enumerate(
-                zip(names, _token_cost(counters, offset, rates), strict=True)
-            ):
-                category[name] += usd
-                totals[position] += counters[offset + position]
-                cost += usd
-        fees = Decimal(0)
-        if search_fee and shape.fs[index]:
-            fees += search_fee * shape.fs[index]
+            totals = class_totals[offset]
+            totals[UNCACHED] += uncached
+            totals[CACHED] += cached
+            totals[WRITTEN] += written
+            totals[VISIBLE] += visible
+            totals[REASONING] += reasoning
+            # Micro-dollars: a price per million tokens times tokens; scaled once below. Cached and
+            # written counts are 0 whenever their price is missing.
+            if uncached:
+                cost += rates.input * uncached
+            if cached:
+                cost += rates.cached_input * cached
+            if written:
+                cost += rates.cache_write * written
+            if visible or reasoning:
+                cost += rates.output * (visible + reasoning)
+        cost = cost.scaleb(MILLION_EXP)
+        if search_fee and fs_counts[index]:
+            cost += search_fee * fs_counts[index]
         if index == first_code_turn:
-            fees += code_fee
-        cost += fees
+            cost += code_fee
         cumulative += cost
-        uncached, cached, written, visible, reasoning = (counters[i] + counters[i + 5] for i in range(5))
+        uncached = counters[UNCACHED] + counters[LONG_CONTEXT_CLASS + UNCACHED]
+        cached = counters[CACHED] + counters[LONG_CONTEXT_CLASS + CACHED]
+        written = counters[WRITTEN] + counters[LONG_CONTEXT_CLASS + WRITTEN]
+        reasoning = counters[REASONING] + counters[LONG_CONTEXT_CLASS + REASONING]
         turns.append(
             TurnFigures(
                 turn=index + 1,
@@ -615,13 +630,22 @@ def _estimate_approach(approach: str, w: Workload, sheet: PriceSheet, shape: _Sh
                 input=uncached + cached + written,
                 input_cached=cached,
                 input_cache_write=written,
-                output=visible + reasoning,
+                output=counters[VISIBLE] + counters[LONG_CONTEXT_CLASS + VISIBLE] + reasoning,
                 reasoning=reasoning,
                 context_tokens=sim.turn_context[index],
                 cost_usd=cost,
                 cumulative_usd=cumulative,
             )
         )
+
+    names = ("uncached_input", "cached_input", "cache_write", "output", "reasoning")
+    category = dict.fromkeys(names, zero)
+    totals = [0] * 5
+    for offset, rates in classes:
+        counts = class_totals[offset]
+        for position, (name, usd) in enumerate(zip(names, _token_cost(counts, 0, rates), strict=True)):
+            category[name] += usd
+            totals[position] += counts[position]
 
     searches = sum(shape.fs)
     tool_fees = search_fee * searches + (code_fee if approach != "chat_completions" else 0)

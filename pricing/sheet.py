@@ -21,10 +21,13 @@ ENCODINGS = ("o200k_base", "cl100k_base")
 
 def decimal_str(value: Decimal) -> str:
     """A Decimal as a plain string without exponent or trailing zeros: Decimal('2.50') -> '2.5'."""
-    if value == 0:
-        return "0"
-    text = format(value.normalize(), "f")
-    return text
+    text = str(value)
+    if "E" in text:  # str() switches to exponent form for very small or large values
+        text = format(value, "f")
+    if "." in text:
+        # Only after a point are trailing zeros insignificant ("100" keeps its zeros).
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def optional_decimal_str(value: Decimal | None) -> str | None:
