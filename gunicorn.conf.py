@@ -2,7 +2,7 @@
 
 Environment:
     GUNICORN_BIND      address to listen on (default 127.0.0.1:8000; put a TLS proxy in front)
-    GUNICORN_WORKERS   worker processes (default 2 x CPUs + 1, at most 9)
+    GUNICORN_WORKERS   worker processes (default CPUs + 1, at most 9)
     GUNICORN_THREADS   threads per worker (default 1)
     GUNICORN_TIMEOUT   seconds before a stuck worker is restarted (default 30)
     DJANGO_COLLECTSTATIC=0   skip collectstatic/createcachetable at start (they are idempotent)
@@ -29,7 +29,9 @@ def _int(name: str, default: int) -> int:
 wsgi_app = "estimator.wsgi:application"
 chdir = str(BASE_DIR)
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
-workers = _int("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9))
+# The app is CPU-bound (price sheets memoised, the database local): one sync worker per core plus one
+# to cover a worker blocked on I/O. 2 x cores + 1 suits I/O-bound apps; here it only added switching.
+workers = _int("GUNICORN_WORKERS", min(multiprocessing.cpu_count() + 1, 9))
 threads = _int("GUNICORN_THREADS", 1)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 10

@@ -192,7 +192,7 @@ def main() -> int:
     args = parser.parse_args()
     clients = max(1, min(args.clients, 64))
     seconds = max(1.0, min(args.seconds, 60.0))
-    workers = args.workers or min(2 * (os.cpu_count() or 1) + 1, 9)
+    workers = args.workers or min((os.cpu_count() or 1) + 1, 9)  # gunicorn.conf.py's default
 
     with tempfile.TemporaryDirectory(prefix="estimator-load-") as tmp:
         database_url = args.database_url or f"sqlite:///{Path(tmp) / 'load.sqlite3'}"
