@@ -48,6 +48,9 @@ SEED_TOOL_FEES = {
     "container_per_20min_64g": Decimal("1.92"),
 }
 DEFAULT_MODEL = "gpt-4.1"
+# genai-prices 0.2.3 rounds the gpt-4.1 family's window to 1,000,000; OpenAI's model pages (and the cost
+# model's own example) give 1,047,576 tokens. Only seeding uses this: sync never changes a stored window.
+CONTEXT_WINDOW_CORRECTIONS = {"gpt-4.1": 1_047_576, "gpt-4.1-mini": 1_047_576, "gpt-4.1-nano": 1_047_576}
 
 # OpenAI's announced shutdowns (issue 3). Successors are our suggestion, not OpenAI's: the same-size
 # model of the newest family with mini, nano and pro sizes and no shutdown scheduled (gpt-5.4).
@@ -278,7 +281,7 @@ def plan_model(model) -> PlannedModel | None:
         id=model_id,
         name=model.name or model_id,
         family=model_family(model_id),
-        context_window=int(model.context_window),
+        context_window=CONTEXT_WINDOW_CORRECTIONS.get(model_id, int(model.context_window)),
         encoding=encoding_for(model_id),
         prices=tuple(prices),
     )

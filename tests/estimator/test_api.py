@@ -69,6 +69,7 @@ class TestEstimate:
     def test_prices_object(self, client):
         prices = post(client, {"model": "gpt-4.1"}).json()["prices"]
         assert prices["model"] == "gpt-4.1"
+        assert prices["context_window"] == 1047576
         assert prices["as_of"] == date.today().isoformat()
         assert prices["version"].startswith("genai-prices-")
         assert prices["service_tiers"]["standard"] == {

@@ -290,7 +290,7 @@ class TestHowWeCalculate:
         for phrase in (
             "Dropped turns stay dropped for the rest of the conversation",
             "Context overflow is priced as if the API accepted it",
-            "gpt-4.1's window is the table's 1,000,000 tokens",
+            "we seed the 1,047,576 of OpenAI's model page (the table now holds 1,047,576 for gpt-4.1)",
             "floor(P / 128) × 128",
             "break-even months = build ÷",
             "community reports say they do",

@@ -189,9 +189,9 @@ def test_a_new_model_from_the_source_is_added_with_its_prices(table):
 
 
 def test_a_changed_context_window_is_kept_and_reported(table):
-    report = sync_prices(plan_with("gpt-4.1", context_window=1_047_576))
+    report = sync_prices(plan_with("gpt-4.1", context_window=1_100_000))
     assert report.skipped == [
-        "gpt-4.1: kept context_window 1000000 (genai-prices 0.2.3 says 1047576): "
+        "gpt-4.1: kept context_window 1047576 (genai-prices 0.2.3 says 1100000): "
         "changing it would re-price past estimates"
     ]
 

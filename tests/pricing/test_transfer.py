@@ -140,7 +140,7 @@ def test_the_csv_export_has_one_row_per_record(table):
     }
     gpt41 = next(line for line in lines if line.startswith("model,gpt-4.1,"))
     assert gpt41 == (
-        "model,gpt-4.1,,,,,,,,,,,,,,gpt 4.1,gpt-4.1,1000000,o200k_base,,2027-01-14,gpt-5.4,true,"
+        "model,gpt-4.1,,,,,,,,,,,,,,gpt 4.1,gpt-4.1,1047576,o200k_base,,2027-01-14,gpt-5.4,true,"
         "genai-prices,0.2.3,spec,,,,"
     )
 
@@ -366,7 +366,7 @@ def test_unreadable_files_are_refused_with_a_reason(table):
 
 
 def test_an_import_keeps_the_tables_lifecycle_and_says_so(table):
-    text = "record,model,context_window,shutdown_date,successor\nmodel,gpt-4.1,1000000,2027-06-30,gpt-5.5\n"
+    text = "record,model,context_window,shutdown_date,successor\nmodel,gpt-4.1,1047576,2027-06-30,gpt-5.5\n"
     report = import_file("prices.csv", text.encode())
     assert report.notes == [
         "kept the lifecycle of gpt-4.1 in the table (shutdown 2027-01-14, successor gpt-5.4); the file says "
