@@ -539,34 +539,6 @@ class PriceTimelineInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_urls(self):
-        return [
-            path("sync/", self.admin_site.admin_view(self.sync_view), name="pricing_sync"),
-            *super().get_urls(),
-        ]
-
-    def sync_view(self, request):
-        """GET: what `sync_prices` would do (a dry run). POST: do it, same rules as the command."""
-        if not all(
-            request.user.has_perm(f"pricing.add_{name}")
-            for name in ("languagemodel", "tokenprice", "toolfee")
-        ):
-            raise PermissionDenied
-        if request.method == "POST":
-            report = sync_prices()
-            messages.success(request, report.summary())
-            for line in report.skipped:
-                messages.warning(request, f"skipped: {line}")
-            return HttpResponseRedirect(reverse("admin:pricing_syncrun_changelist"))
-        report = sync_prices(dry_run=True)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Sync with genai-prices {report.version}",
-            "report": report,
-        }
-        return TemplateResponse(request, "admin/pricing/sync.html", context)
-
     @admin.display(description="in force")
     def status(self, row):
         return _status(row)
