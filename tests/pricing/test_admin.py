@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from pricing.catalog import sync_prices, today
 from pricing.models import LanguageModel, Source, TokenPrice, ToolFee
-from tests.pricing.test_history import empty_price_table
 
 ADMIN_PAGES = [
     "/admin/pricing/tokenprice/",
@@ -29,15 +28,6 @@ ADMIN_PAGES = [
     "/admin/pricing/tokenprice/import/",
     "/admin/pricing/syncrun/sync/",
 ]
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        sync_prices()
-    yield
-    with django_db_blocker.unblock():
-        empty_price_table()
 
 
 @pytest.fixture

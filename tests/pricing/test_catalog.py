@@ -12,25 +12,10 @@ from pricing.catalog import (
     price_list,
     price_sheet_for,
     price_table_freshness,
-    sync_prices,
     today,
 )
 from pricing.models import Source, SyncRun, TokenPrice, ToolFee
-from tests.pricing.test_history import empty_price_table
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        sync_prices()
-    yield
-    with django_db_blocker.unblock():
-        empty_price_table()
-
-
-@pytest.fixture
-def table(seeded, db):
-    return None
+from tests.pricing.tables import empty_price_table
 
 
 def oldest_checked() -> str:

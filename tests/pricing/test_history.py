@@ -6,31 +6,8 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 
-from pricing.catalog import price_list, price_sheet_for, sync_prices, today
-from pricing.models import ApiSurface, LanguageModel, PriceHistoryError, Source, SyncRun, TokenPrice, ToolFee
-
-
-def empty_price_table():
-    TokenPrice.objects.all().delete()
-    ToolFee.objects.all().delete()
-    LanguageModel.objects.all().delete()
-    ApiSurface.objects.all().delete()
-    SyncRun.objects.all().delete()
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The table `make prices` seeds, once for this module (each test still rolls back its own changes)."""
-    with django_db_blocker.unblock():
-        sync_prices()
-    yield
-    with django_db_blocker.unblock():
-        empty_price_table()
-
-
-@pytest.fixture
-def table(seeded, db):
-    return None
+from pricing.catalog import price_list, price_sheet_for, today
+from pricing.models import PriceHistoryError, Source, TokenPrice, ToolFee
 
 
 def gpt41_row(**changes) -> TokenPrice:

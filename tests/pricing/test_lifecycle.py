@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 
 from pricing.catalog import models_in_display_order, price_list, price_sheet_for, sync_prices
 from pricing.models import ApiSurface, LanguageModel, Source
-from tests.pricing.test_history import empty_price_table
 
 SHUTDOWNS = {
     "gpt-3.5-turbo": ("2026-10-23", "gpt-5.4-mini"),
@@ -30,20 +29,6 @@ SHUTDOWNS = {
     "gpt-4.1-mini": ("2027-01-14", "gpt-5.4-mini"),
     "gpt-5.1": ("2027-04-01", "gpt-5.4"),
 }
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        sync_prices()
-    yield
-    with django_db_blocker.unblock():
-        empty_price_table()
-
-
-@pytest.fixture
-def table(seeded, db):
-    return None
 
 
 def test_sync_seeds_every_announced_shutdown_and_nothing_else(table):

@@ -13,21 +13,7 @@ from django.utils import timezone
 from pricing import genai_sync
 from pricing.catalog import sync_prices, today
 from pricing.models import ApiSurface, LanguageModel, Source, SyncRun, TokenPrice, ToolFee
-from tests.pricing.test_history import empty_price_table
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        sync_prices()
-    yield
-    with django_db_blocker.unblock():
-        empty_price_table()
-
-
-@pytest.fixture
-def table(seeded, db):
-    return None
+from tests.pricing.tables import empty_price_table
 
 
 @pytest.fixture

@@ -11,23 +11,9 @@ from django.core.management import CommandError, call_command
 from pricing.catalog import price_list, sync_prices, today
 from pricing.models import ApiSurface, LanguageModel, Source, TokenPrice, ToolFee
 from pricing.transfer import CSV_COLUMNS, PriceImportError, export_csv, export_json, import_file
-from tests.pricing.test_history import empty_price_table
+from tests.pricing.tables import empty_price_table
 
 HEADER = "record,model,service_tier,effective_from,input_per_mtok,cached_input_per_mtok,output_per_mtok\n"
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        sync_prices()
-    yield
-    with django_db_blocker.unblock():
-        empty_price_table()
-
-
-@pytest.fixture
-def table(seeded, db):
-    return None
 
 
 def table_counts() -> tuple[int, int, int, int]:
