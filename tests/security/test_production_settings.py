@@ -28,6 +28,8 @@ def production_env(tmp_path, **overrides) -> dict[str, str]:
         DJANGO_SECRET_KEY=SECRET,
         DJANGO_ALLOWED_HOSTS="estimator.example.com",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        # Never the checkout's own staticfiles/: a clean clone (CI) has none.
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
     )
     for key, value in overrides.items():
         if value is None:
@@ -111,6 +113,9 @@ PROBE = textwrap.dedent(
 
 def probe(tmp_path, **overrides) -> dict:
     env = production_env(tmp_path, **overrides)
+    # Production serves hashed files from a manifest, as gunicorn.conf.py collects them at start.
+    collected = manage(env, "collectstatic", "--noinput", "-v", "0")
+    assert collected.returncode == 0, collected.stderr
     result = subprocess.run(
         [sys.executable, "-c", PROBE], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
     )
