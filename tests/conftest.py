@@ -1,14 +1,17 @@
 """Fixtures for the whole suite."""
 
 import pytest
+from django.core.cache import cache
 
 from pricing.catalog import forget_memoised_sheets
 
 
 @pytest.fixture(autouse=True)
-def _forget_memoised_price_sheets():
-    # A rolled-back test transaction sends no signal: without this, one test's price rows could be
-    # remembered in the next test's sheets.
+def _fresh_cache_and_price_sheets():
+    # The cache holds rate-limit counters and the price table's revision, and this process memoises
+    # price sheets; a rolled-back test transaction resets none of them. Every test starts clean.
+    cache.clear()
     forget_memoised_sheets()
     yield
+    cache.clear()
     forget_memoised_sheets()

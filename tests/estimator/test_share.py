@@ -8,7 +8,6 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
-from django.core.cache import cache
 
 from estimator.models import Scenario
 from pricing.catalog import price_sheet_for, price_table_changed, sync_prices, today
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def price_table():
     sync_prices()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # rate-limit counters live in the cache
-    yield
-    cache.clear()
 
 
 def share(client, inputs=WORKED):

@@ -6,7 +6,6 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from django.core.cache import cache
 
 from agentloop import tokens
 from pricing.catalog import sync_prices
@@ -39,13 +38,6 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture(autouse=True)
 def price_table():
     sync_prices()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # rate-limit counters live in the cache
-    yield
-    cache.clear()
 
 
 def count(client, headers=None, **fields):
