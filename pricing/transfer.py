@@ -719,30 +719,19 @@ class _Importer:
             checked_at=_datetime(values, "checked_at"),
             note=_string(values, "note"),
         )
-        created_at = _datetime(values, "created_at")
         existing = TokenPrice.objects.filter(
             model_id=model_id, service_tier=price.service_tier, effective_from=price.effective_from
         ).first()
-        identity = ("token_price", model_id, price.service_tier, price.effective_from)
-        if identity in self.created_rows:
-            raise _RowError("effective_from", f"the file lists {_label(record)} twice")
-        if existing is not None:
-            self._compare(
-                existing, price, ("long_context_threshold", *BASE_PRICE_FIELDS, *LONG_CONTEXT_FIELDS)
-            )
-            self.report.unchanged["token_price"] += 1
-            return
-        if price.effective_from is not None:
-            self._frozen_past(
-                price.effective_from,
-                (model_id, price.service_tier) in self.priced_tiers,
-                f"{model_id} {price.service_tier}",
-            )
-        if self.validate(record, price):
-            price.save(force_insert=True)
-            self.created_rows.add(identity)
-            _keep_created_at(price, created_at)
-            self.report.created["token_price"] += 1
+        self._import_dated_row(
+            record,
+            price,
+            existing,
+            kind="token_price",
+            identity=(model_id, price.service_tier, price.effective_from),
+            compared=("long_context_threshold", *BASE_PRICE_FIELDS, *LONG_CONTEXT_FIELDS),
+            already_priced=(model_id, price.service_tier) in self.priced_tiers,
+            what=f"{model_id} {price.service_tier}",
+        )
 
     def import_tool_fee(self, record: Record) -> None:
         values = record.values
@@ -755,22 +744,35 @@ class _Importer:
             checked_at=_datetime(values, "checked_at"),
             note=_string(values, "note"),
         )
-        created_at = _datetime(values, "created_at")
         existing = ToolFee.objects.filter(key=fee.key, effective_from=fee.effective_from).first()
-        identity = ("tool_fee", fee.key, fee.effective_from)
-        if identity in self.created_rows:
+        self._import_dated_row(
+            record,
+            fee,
+            existing,
+            kind="tool_fee",
+            identity=(fee.key, fee.effective_from),
+            compared=("amount",),
+            already_priced=fee.key in self.priced_fees,
+            what=fee.key,
+        )
+
+    def _import_dated_row(self, record, row, existing, *, kind, identity, compared, already_priced, what):
+        """A dated price or fee: twice in one file is an error, an identical existing row is unchanged,
+        a differing one is an error, a new one is saved (never into the frozen past)."""
+        created_at = _datetime(record.values, "created_at")  # checked even when the row is unchanged
+        if (kind, *identity) in self.created_rows:
             raise _RowError("effective_from", f"the file lists {_label(record)} twice")
         if existing is not None:
-            self._compare(existing, fee, ("amount",))
-            self.report.unchanged["tool_fee"] += 1
+            self._compare(existing, row, compared)
+            self.report.unchanged[kind] += 1
             return
-        if fee.effective_from is not None:
-            self._frozen_past(fee.effective_from, fee.key in self.priced_fees, fee.key)
-        if self.validate(record, fee):
-            fee.save(force_insert=True)
-            self.created_rows.add(identity)
-            _keep_created_at(fee, created_at)
-            self.report.created["tool_fee"] += 1
+        if row.effective_from is not None:
+            self._frozen_past(row.effective_from, already_priced, what)
+        if self.validate(record, row):
+            row.save(force_insert=True)
+            self.created_rows.add((kind, *identity))
+            _keep_created_at(row, created_at)
+            self.report.created[kind] += 1
 
     def _compare(self, existing, incoming, names) -> None:
         for name in names:
