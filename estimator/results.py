@@ -19,7 +19,6 @@ from estimator.charts import SHORT_LABELS, Chart, charts_for
 from estimator.forms import FieldGroup, build_groups, form_values, raw_inputs
 from estimator.presets import PRESETS, PRESETS_BY_KEY
 from estimator.services import EstimateInputError, estimate_compute
-from estimator.tokencount import valid_model_id
 from pricing.catalog import PriceTableError, default_model_id, models_in_display_order
 from pricing.engine import APPROACHES, ApproachEstimate, Estimate
 from pricing.workload import FIELDS_BY_NAME
@@ -189,10 +188,6 @@ def estimator_page(data, overrides: dict[str, str] | None = None) -> EstimatorPa
     result = None
     table_error = ""
     try:
-        model = raw.get("model")
-        if isinstance(model, str) and model and not valid_model_id(model):
-            # Checked before any query: PostgreSQL refuses a NUL byte with a DataError (a 500).
-            raise EstimateInputError({"model": ["must be a model id from the price table."]})
         result = estimate_compute(raw)
     except EstimateInputError as exc:
         errors = exc.errors

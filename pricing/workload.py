@@ -567,7 +567,8 @@ def _parse_optional_int(spec: FieldSpec, raw) -> int | None:
 def _parse_model(spec: FieldSpec, raw) -> str | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if not isinstance(raw, str) or len(raw) > 100:
+    # Printable only: a NUL byte would reach the database, which PostgreSQL refuses with an error.
+    if not isinstance(raw, str) or len(raw) > 100 or not raw.isprintable():
         raise ValueError("must be a model id from the price table.")
     return raw.strip()
 

@@ -67,6 +67,12 @@ def test_all_errors_at_once():
     }
 
 
+def test_a_model_id_must_be_printable():
+    with pytest.raises(WorkloadError) as error:
+        parse_workload({"model": "gpt-4.1\x00"})
+    assert error.value.errors == {"model": ["must be a model id from the price table."]}
+
+
 def test_too_many_decimal_places():
     with pytest.raises(WorkloadError) as error:
         parse_workload({"build_hours": "1.0000000000001"})
