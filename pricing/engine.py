@@ -441,13 +441,9 @@ def _simulate(
     )
 
 
-def _token_cost(counters: list[int], offset: int, rates: TokenRates) -> tuple[Decimal, ...]:
-    """(uncached, cached, written, visible output, reasoning) in USD for one price class."""
-    uncached = counters[offset + UNCACHED]
-    cached = counters[offset + CACHED]
-    written = counters[offset + WRITTEN]
-    visible = counters[offset + VISIBLE]
-    reasoning = counters[offset + REASONING]
+def _token_cost(counts: list[int], rates: TokenRates) -> tuple[Decimal, ...]:
+    """(uncached, cached, written, visible output, reasoning) in USD for one price class's token counts."""
+    uncached, cached, written, visible, reasoning = counts
     zero = Decimal(0)
     return (
         (rates.input * uncached).scaleb(MILLION_EXP) if uncached else zero,
@@ -484,7 +480,7 @@ def _status(approach: str, as_of: date) -> str:
     return "live"
 
 
-def _notes(approach: str, w: Workload, sheet: PriceSheet, tier_name: str, sim: _Simulation) -> list[str]:
+def _notes(approach: str, w: Workload, sheet: PriceSheet, sim: _Simulation) -> list[str]:
     notes = []
     if approach == "assistants":
         when = ASSISTANTS_SHUTDOWN.isoformat()
@@ -561,9 +557,14 @@ def _shape(w: Workload) -> _Shape:
     )
 
 
+def _tier_name(approach: str, w: Workload) -> str:
+    # The Assistants API had only the standard tier.
+    return "standard" if approach == "assistants" else w.service_tier
+
+
 def trace_calls(sheet: PriceSheet, workload: Workload, approach: str) -> list[CallRecord]:
     """Every model call of one conversation in one way, in order (slower than `estimate`)."""
-    tier_name = "standard" if approach == "assistants" else workload.service_tier
+    tier_name = _tier_name(approach, workload)
     log: list[list[int]] = []
     with localcontext(EXACT):
         _simulate(approach, workload, sheet, tier_name, _shape(workload), call_log=log)
@@ -574,7 +575,7 @@ def trace_calls(sheet: PriceSheet, workload: Workload, approach: str) -> list[Ca
 
 
 def _estimate_approach(approach: str, w: Workload, sheet: PriceSheet, shape: _Shape) -> ApproachEstimate:
-    tier_name = "standard" if approach == "assistants" else w.service_tier
+    tier_name = _tier_name(approach, w)
     tier = sheet.tier(tier_name)
     sim = _simulate(approach, w, sheet, tier_name, shape)
 
@@ -643,7 +644,7 @@ def _estimate_approach(approach: str, w: Workload, sheet: PriceSheet, shape: _Sh
     totals = [0] * 5
     for offset, rates in classes:
         counts = class_totals[offset]
-        for position, (name, usd) in enumerate(zip(names, _token_cost(counts, 0, rates), strict=True)):
+        for position, (name, usd) in enumerate(zip(names, _token_cost(counts, rates), strict=True)):
             category[name] += usd
             totals[position] += counts[position]
 
@@ -693,7 +694,7 @@ def _estimate_approach(approach: str, w: Workload, sheet: PriceSheet, shape: _Sh
         ),
         breakdown=breakdown,
         turns=tuple(turns),
-        notes=tuple(_notes(approach, w, sheet, tier_name, sim)),
+        notes=tuple(_notes(approach, w, sheet, sim)),
     )
 
 
