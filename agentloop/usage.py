@@ -52,22 +52,30 @@ class Usage:
 
 
 MILLION_EXP = -6
+Count = int | Decimal  # the cost engine's counts are expected values, so they may be fractional
+
+
+def tokens_cost(rates: Rates, *, uncached: Count, cached: Count, written: Count, output: Count) -> Decimal:
+    """USD for token counts at one set of prices (per million tokens): the one price formula, used by
+    the loop for each call and by the cost engine for each turn (cost is linear in the counts)."""
+    # A model without a cached or cache-write price bills those tokens as ordinary input.
+    cached_rate = rates.cached_input if rates.cached_input is not None else rates.input
+    write_rate = rates.cache_write if rates.cache_write is not None else rates.input
+    total = uncached * rates.input + cached * cached_rate + written * write_rate + output * rates.output
+    return Decimal(total).scaleb(MILLION_EXP)
 
 
 def call_cost(usage: Usage, prices: Prices) -> Decimal:
     """USD for one call: uncached, cached and written input, and output (reasoning included)."""
     rates = prices.rates_for_input(usage.prompt_tokens)
-    # A model without a cached or cache-write price bills those tokens as ordinary input.
-    cached_rate = rates.cached_input if rates.cached_input is not None else rates.input
-    write_rate = rates.cache_write if rates.cache_write is not None else rates.input
     uncached = usage.prompt_tokens - usage.cached_tokens - usage.cache_write_tokens
-    total = (
-        uncached * rates.input
-        + usage.cached_tokens * cached_rate
-        + usage.cache_write_tokens * write_rate
-        + usage.completion_tokens * rates.output
-    )
-    return Decimal(total).scaleb(MILLION_EXP).normalize()
+    return tokens_cost(
+        rates,
+        uncached=uncached,
+        cached=usage.cached_tokens,
+        written=usage.cache_write_tokens,
+        output=usage.completion_tokens,
+    ).normalize()
 
 
 @dataclass(slots=True)

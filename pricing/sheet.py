@@ -1,7 +1,8 @@
 """The price sheet the cost engine reads: plain frozen dataclasses, no database.
 
 A sheet is everything needed to price one model on one date: per service tier the token prices
-(with long-context prices when the tier has them), the model's context window, and the tool fees.
+(with long-context prices when the tier has them), the model's context window, input limit and cache
+lifetime, the tool fees, and the lifecycle of the three API surfaces (which are live on that date).
 It round-trips through `to_dict()` / `sheet_from_dict()` in the JSON shape of the API's `prices`
 object, which is how share links keep the exact prices they were computed with.
 """
@@ -15,6 +16,8 @@ from datetime import date
 from decimal import Decimal
 
 SERVICE_TIERS = ("standard", "flex", "fast")
+# How long an idle cached prefix survives when the table says nothing: OpenAI's 24-hour retention.
+DEFAULT_CACHE_TTL_MINUTES = 1440
 CONTAINER_SIZES = ("1g", "4g", "16g", "64g")
 ENCODINGS = ("o200k_base", "cl100k_base")
 
@@ -79,6 +82,11 @@ class TierPrices:
     rates: TokenRates
     long_context: LongContextRates | None = None
 
+    @property
+    def bills_cache_writes(self) -> bool:
+        """Models billed for cache writes (GPT-5.6 and later) cache token by token, not in 128-token steps."""
+        return self.rates.cache_write is not None
+
     def rates_for_input(self, input_tokens: int) -> TokenRates:
         if self.long_context is not None and input_tokens > self.long_context.threshold_tokens:
             return self.long_context
@@ -98,10 +106,12 @@ class ToolFees:
     vector_storage_free_gb: Decimal
     assistants_code_interpreter_per_session: Decimal
     container_per_20min: dict[str, Decimal] = field(default_factory=dict)
+    web_search_per_kcalls: Decimal = Decimal(10)
 
     def to_dict(self) -> dict:
         return {
             "file_search_per_kcalls": decimal_str(self.file_search_per_kcalls),
+            "web_search_per_kcalls": decimal_str(self.web_search_per_kcalls),
             "vector_storage_per_gb_day": decimal_str(self.vector_storage_per_gb_day),
             "vector_storage_free_gb": decimal_str(self.vector_storage_free_gb),
             "assistants_code_interpreter_per_session": decimal_str(
@@ -112,6 +122,26 @@ class ToolFees:
                 for size in CONTAINER_SIZES
                 if size in self.container_per_20min
             },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SurfaceLifecycle:
+    """One API surface (`assistants`, `responses`, `chat_completions`): when OpenAI shuts it down."""
+
+    shutdown_date: date | None = None
+    successor: str | None = None
+
+    def status(self, on: date) -> str:
+        """ "live", "deprecated" (a shutdown is announced for a later date) or "shut down"."""
+        if self.shutdown_date is None:
+            return "live"
+        return "shut down" if self.shutdown_date <= on else "deprecated"
+
+    def to_dict(self) -> dict:
+        return {
+            "shutdown_date": None if self.shutdown_date is None else self.shutdown_date.isoformat(),
+            "successor": self.successor,
         }
 
 
@@ -129,6 +159,23 @@ class PriceSheet:
     # Shut-down dates feed the estimate's notes; the engine never looks anything up itself.
     model_shutdown_date: date | None = None
     model_successor: str | None = None
+    # The most input a call may have, when the model has a limit below its window (272,000 for the
+    # 400,000-token GPT-5 family); None means the whole window.
+    max_input_tokens: int | None = None
+    cache_ttl_minutes: int = DEFAULT_CACHE_TTL_MINUTES
+    # Per API surface key; a surface not listed is live.
+    surfaces: dict[str, SurfaceLifecycle] = field(default_factory=dict)
+
+    @property
+    def input_limit(self) -> int:
+        """The most input tokens one call may send: the input limit, else the context window."""
+        return self.context_window if self.max_input_tokens is None else self.max_input_tokens
+
+    def surface(self, key: str) -> SurfaceLifecycle:
+        return self.surfaces.get(key) or SurfaceLifecycle()
+
+    def surface_status(self, key: str) -> str:
+        return self.surface(key).status(self.as_of)
 
     def tier(self, name: str) -> TierPrices:
         try:
@@ -142,6 +189,8 @@ class PriceSheet:
             "as_of": self.as_of.isoformat(),
             "version": self.version,
             "context_window": self.context_window,
+            "max_input_tokens": self.max_input_tokens,
+            "cache_ttl_minutes": self.cache_ttl_minutes,
             "encoding": self.encoding,
             "shutdown_date": None
             if self.model_shutdown_date is None
@@ -153,6 +202,7 @@ class PriceSheet:
                 if tier in self.service_tiers
             },
             "tools": self.tools.to_dict(),
+            "api_surfaces": {key: self.surfaces[key].to_dict() for key in sorted(self.surfaces)},
         }
         return body
 
@@ -192,6 +242,14 @@ def sheet_from_dict(data: dict) -> PriceSheet:
         )
     tools = data["tools"]
     shutdown = data.get("shutdown_date")
+    max_input = data.get("max_input_tokens")
+    surfaces = {
+        key: SurfaceLifecycle(
+            shutdown_date=date.fromisoformat(value["shutdown_date"]) if value.get("shutdown_date") else None,
+            successor=value.get("successor"),
+        )
+        for key, value in (data.get("api_surfaces") or {}).items()
+    }
     return PriceSheet(
         model=data["model"],
         as_of=date.fromisoformat(data["as_of"]),
@@ -200,9 +258,14 @@ def sheet_from_dict(data: dict) -> PriceSheet:
         encoding=data.get("encoding") or "o200k_base",
         model_shutdown_date=date.fromisoformat(shutdown) if shutdown else None,
         model_successor=data.get("successor"),
+        max_input_tokens=None if max_input is None else int(max_input),
+        cache_ttl_minutes=int(data.get("cache_ttl_minutes") or DEFAULT_CACHE_TTL_MINUTES),
+        surfaces=surfaces,
         service_tiers=tiers,
         tools=ToolFees(
             file_search_per_kcalls=_decimal(tools["file_search_per_kcalls"], "file_search_per_kcalls"),
+            # Snapshots saved before web search was priced carry no fee: the cost model's $10 applies.
+            web_search_per_kcalls=_decimal(tools.get("web_search_per_kcalls", "10"), "web_search_per_kcalls"),
             vector_storage_per_gb_day=_decimal(
                 tools["vector_storage_per_gb_day"], "vector_storage_per_gb_day"
             ),

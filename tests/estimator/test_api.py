@@ -81,6 +81,7 @@ class TestEstimate:
         }
         assert prices["tools"] == {
             "file_search_per_kcalls": "2.5",
+            "web_search_per_kcalls": "10",
             "vector_storage_per_gb_day": "0.1",
             "vector_storage_free_gb": "1",
             "assistants_code_interpreter_per_session": "0.03",
