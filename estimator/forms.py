@@ -15,7 +15,7 @@ from decimal import Decimal
 from pricing.catalog import today
 from pricing.models import LanguageModel
 from pricing.sheet import decimal_str
-from pricing.workload import FIELDS, FIELDS_BY_NAME, GROUPS, FieldSpec
+from pricing.workload import FIELDS, FIELDS_BY_NAME, GROUPS, InputField
 
 # Groups a first-time user needs; the others start collapsed.
 OPEN_GROUPS = frozenset({"traffic", "conversation", "tools"})
@@ -40,7 +40,7 @@ def raw_inputs(data) -> dict:
     return {spec.name: data.get(spec.name) for spec in FIELDS if spec.name in data}
 
 
-def display_value(spec: FieldSpec, value) -> str:
+def display_value(spec: InputField, value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -50,11 +50,11 @@ def display_value(spec: FieldSpec, value) -> str:
     return str(value)
 
 
-def _range_text(spec: FieldSpec) -> str:
+def _range_text(spec: InputField) -> str:
     if spec.kind not in ("int", "decimal", "optional_int"):
         return ""
     low = f"{spec.minimum:,}"
-    if spec.maximum is None:
+    if spec.open_ended:
         return f"{'more than' if spec.minimum_exclusive else 'at least'} {low}"
     return f"{'above ' if spec.minimum_exclusive else ''}{low} to {spec.maximum:,}"
 
