@@ -47,9 +47,10 @@ def test_every_entry_point_reads_numbers_the_same_way():
     assert parse_workload({"sessions_per_month": "1,000"}).sessions_per_month == 1000
     with pytest.raises(WorkloadError) as error:
         parse_workload({"function_calls_per_turn": "1,5", "turns_per_session": "1,0,0,0", "rag_results": "²"})
+    out_of_place = "must be a whole number: commas or underscores only between thousands (1,000)."
     assert error.value.errors == {
         "function_calls_per_turn": ["use a dot for decimals (1.5, not 1,5)."],
-        "turns_per_session": ["must be a whole number: commas or underscores only between thousands (1,000)."],
+        "turns_per_session": [out_of_place],
         "rag_results": ["must be a whole number written with the digits 0-9."],
     }
 
