@@ -33,6 +33,7 @@ from pricing.sheet import (
     CONTAINER_SIZES,
     LongContextRates,
     PriceSheet,
+    SurfaceLifecycle,
     TierPrices,
     TokenRates,
     ToolFees,
@@ -197,6 +198,10 @@ def _price_sheet_for(model: str | LanguageModel, as_of: date) -> PriceSheet:
     if "standard" not in rows:
         raise PriceTableError(f"{model.id} has no standard price in force on {as_of}.", field="as_of")
     fees, fee_rows = tool_fees_for(as_of)
+    surfaces = {
+        surface.key: SurfaceLifecycle(surface.shutdown_date, surface.successor_id)
+        for surface in ApiSurface.objects.all()
+    }
     sheet = PriceSheet(
         model=model.id,
         as_of=as_of,
@@ -206,6 +211,7 @@ def _price_sheet_for(model: str | LanguageModel, as_of: date) -> PriceSheet:
         model_successor=model.successor_id,
         service_tiers={tier: _rates(row) for tier, row in rows.items()},
         tools=fees,
+        surfaces=surfaces,
     )
     version = f"{_version([*rows.values(), *fee_rows])}/{sheet.fingerprint()}"
     return PriceSheet(**{**{f: getattr(sheet, f) for f in sheet.__dataclass_fields__}, "version": version})

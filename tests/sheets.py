@@ -3,10 +3,11 @@
 from datetime import date
 from decimal import Decimal as D
 
-from pricing.sheet import LongContextRates, PriceSheet, TierPrices, TokenRates, ToolFees
+from pricing.sheet import LongContextRates, PriceSheet, SurfaceLifecycle, TierPrices, TokenRates, ToolFees
 
 TOOL_FEES = ToolFees(
     file_search_per_kcalls=D("2.5"),
+    web_search_per_kcalls=D("10"),
     vector_storage_per_gb_day=D("0.1"),
     vector_storage_free_gb=D("1"),
     assistants_code_interpreter_per_session=D("0.03"),
@@ -32,6 +33,9 @@ def sheet(
     model: str = "gpt-4.1",
     as_of: date = date(2026, 11, 25),
     shutdown: date | None = None,
+    max_input_tokens: int | None = None,
+    cache_ttl_minutes: int = 1440,
+    surfaces: dict[str, SurfaceLifecycle] | None = None,
 ) -> PriceSheet:
     """gpt-4.1's prices by default: $2 input, $0.50 cached input, $8 output per million tokens."""
     tiers = {"standard": TierPrices(standard or rates("2", "0.5"), long_context)}
@@ -44,8 +48,14 @@ def sheet(
         service_tiers=tiers,
         tools=TOOL_FEES,
         model_shutdown_date=shutdown,
+        max_input_tokens=max_input_tokens,
+        cache_ttl_minutes=cache_ttl_minutes,
+        surfaces=surfaces or {},
     )
 
+
+# The Assistants API as the price table has it: shut down on 2026-08-26, succeeded by Responses.
+ASSISTANTS_SHUT_DOWN = {"assistants": SurfaceLifecycle(date(2026, 8, 26), "responses")}
 
 # $1 per million for input and output, no caching price: cost in micro-dollars = tokens in + tokens out.
 FLAT = rates("1", None, None, "1")

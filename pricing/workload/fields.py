@@ -20,7 +20,7 @@ from pricing.sheet import decimal_str
 from pricing.workload.model import DECIMAL_MAX_PLACES, INPUT_GROUPS, Workload
 from pricing.workload.numbers import parse_decimal, parse_whole_number
 
-Kind = Literal["int", "optional_int", "decimal", "bool", "choice", "model"]
+Kind = Literal["int", "optional_int", "decimal", "bool", "choice", "model", "histogram"]
 GROUPS: tuple[tuple[str, str], ...] = tuple((group.group, group.title) for group in INPUT_GROUPS)
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -76,6 +76,8 @@ class InputField:
             if isinstance(raw, str) and raw.strip() in self.choices:
                 return raw.strip()
             raise ValueError(f"must be one of: {', '.join(self.choices)}.")
+        if self.kind == "histogram":
+            return read_histogram(raw)
         return _read_model_id(raw)
 
 
@@ -100,11 +102,64 @@ def _read_model_id(raw: object) -> str | None:
     return raw.strip()
 
 
+HISTOGRAM_PAIRS = (1, 100)
+HISTOGRAM_TURNS = (1, 1000)
+HISTOGRAM_WEIGHT_CEILING = Decimal("1e12")
+
+
+def _histogram_pairs(raw: object) -> list[tuple[object, object]]:
+    """The raw (turns, weight) pairs: `1:40,2:25` as typed, or [[1, 40], [2, 25]] as JSON."""
+    if isinstance(raw, str):
+        parts = [part.strip() for part in raw.split(",") if part.strip()]
+        pairs = [tuple(part.split(":", 1)) if ":" in part else (part,) for part in parts]
+    elif isinstance(raw, (list, tuple)):
+        pairs = [tuple(item) if isinstance(item, (list, tuple)) else (item,) for item in raw]
+    else:
+        raise ValueError("must be a list of [turns, weight] pairs, or turns:weight pairs like 1:40,2:25.")
+    if any(len(pair) != 2 for pair in pairs):
+        raise ValueError("every entry must be a pair of turns and weight, like 1:40 or [1, 40].")
+    return pairs  # type: ignore[return-value]
+
+
+def read_histogram(raw: object) -> tuple[tuple[int, Decimal], ...] | None:
+    """Conversation lengths as sorted (turns, weight) pairs; weights are relative shares."""
+    if raw is None or _is_blank(raw, {"", "null", "none"}):
+        return None
+    pairs = _histogram_pairs(raw)
+    low, high = HISTOGRAM_PAIRS
+    if not low <= len(pairs) <= high:
+        raise ValueError(f"must have {low} to {high} pairs of turns and weight.")
+    seen: dict[int, Decimal] = {}
+    for position, (raw_turns, raw_weight) in enumerate(pairs, start=1):
+        try:
+            turns = parse_whole_number(raw_turns)
+        except ValueError:
+            turns = 0
+        if not HISTOGRAM_TURNS[0] <= turns <= HISTOGRAM_TURNS[1]:
+            raise ValueError(f"pair {position}: turns must be a whole number from 1 to 1,000.")
+        if turns in seen:
+            raise ValueError(f"pair {position}: {turns} turns is listed twice.")
+        try:
+            weight = parse_decimal(raw_weight)
+        except ValueError:
+            weight = Decimal(-1)
+        if not 0 < weight <= HISTOGRAM_WEIGHT_CEILING or weight.as_tuple().exponent < -DECIMAL_MAX_PLACES:  # type: ignore[operator]
+            raise ValueError(
+                f"pair {position}: the weight must be a number above 0 (at most {DECIMAL_MAX_PLACES} "
+                "decimal places)."
+            )
+        seen[turns] = Decimal(decimal_str(weight))
+    return tuple(sorted(seen.items()))
+
+
 def _kind(annotation: object) -> Kind:
     if typing.get_origin(annotation) is Literal:
         return "choice"
-    if isinstance(annotation, types.UnionType):  # `int | None`, `str | None`
-        return "optional_int" if int in typing.get_args(annotation) else "model"
+    if isinstance(annotation, types.UnionType):  # `int | None`, `str | None`, the histogram or None
+        args = typing.get_args(annotation)
+        if int in args:
+            return "optional_int"
+        return "model" if str in args else "histogram"
     return {int: "int", Decimal: "decimal", bool: "bool"}[annotation]  # type: ignore[index]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from pricing.sheet import decimal_str
@@ -25,6 +25,9 @@ DECIMAL_MAX_PLACES = 12
 ServiceTier = Literal["standard", "flex", "fast"]
 ContainerMemory = Literal["1g", "4g", "16g", "64g"]
 AssistantsTruncation = Literal["auto", "last_messages"]
+TurnsDistribution = Literal["geometric", "fixed", "histogram"]
+# (turns, weight) pairs: the relative share of conversations with that many turns.
+TurnsHistogram = tuple[tuple[int, Decimal], ...]
 
 
 def _about(label: str, unit: str, help_text: str, **extra: Any) -> dict[str, Any]:
@@ -82,8 +85,32 @@ class Traffic(Inputs):
 class Conversation(Inputs):
     group, title = "conversation", "Conversation shape"
 
-    turns_per_session: int = whole(
-        8, 1, 1000, "Turns per conversation", "user messages", "User messages in one conversation."
+    turns_distribution: TurnsDistribution = choice(
+        "geometric",
+        "Conversation lengths",
+        "How lengths spread: geometric around the mean, every conversation the same (fixed), or your "
+        "own histogram.",
+    )
+    turns_histogram: TurnsHistogram | None = Field(
+        None,
+        validate_default=True,
+        **_about(
+            "Length histogram",
+            "turns:share pairs",
+            "With the histogram distribution: how many conversations have each length, as turns:share "
+            "pairs (1:40, 2:25, 10:5); shares are relative.",
+        ),
+    )
+    turns_per_session: int | None = Field(
+        8,
+        ge=1,
+        le=1000,
+        validate_default=True,
+        **_about(
+            "Turns per conversation",
+            "user messages",
+            "User messages in a conversation: every conversation's (fixed) or the mean (geometric).",
+        ),
     )
     system_prompt_tokens: int = whole(
         1500, 0, 2 * M, "System prompt", "tokens", "Instructions sent with every call."
@@ -104,6 +131,14 @@ class Conversation(Inputs):
         True,
         "Prompt caching",
         "Apply OpenAI's automatic prefix caching (1,024-token minimum, 128-token steps).",
+    )
+    cache_hit_rate: Decimal = decimal(
+        "0.9",
+        "0",
+        "1",
+        "Cache hit rate",
+        "share",
+        "Share of cacheable prefixes OpenAI actually finds: caching is best effort (routing, eviction).",
     )
     warm_prefix_across_sessions: bool = flag(
         True,
@@ -142,6 +177,25 @@ class Tools(Inputs):
     )
     tool_result_tokens: int = whole(
         500, 0, 2 * M, "Function result size", "tokens", "Tokens of each function result fed back."
+    )
+    web_search_calls_per_turn: Decimal = decimal(
+        "0", "0", "50", "Web searches per turn", "searches (average)", "Web searches per turn."
+    )
+    web_search_result_tokens: int = whole(
+        8000,
+        0,
+        2 * M,
+        "Web search content",
+        "tokens",
+        "Search content the model reads per search (OpenAI bills some models a fixed 8,000-token block).",
+    )
+    search_api_usd_per_kcalls: Decimal = decimal(
+        "5",
+        "0",
+        None,
+        "Your search API",
+        "USD / 1,000 searches",
+        "What your own search API costs: your loop's web search, and Assistants', which had none.",
     )
 
 
@@ -246,9 +300,26 @@ class Build(Inputs):
     engineer_usd_per_hour: Decimal = decimal(
         "100", "0", None, "Engineer cost", "USD / hour", "Loaded hourly cost of an engineer."
     )
+    amortization_months: Decimal = decimal(
+        "12",
+        "0",
+        "120",
+        "Build cost spread over",
+        "months",
+        "Months over which the build cost is spread in your loop's monthly cost with engineering.",
+        exclusive=True,
+    )
 
 
 INPUT_GROUPS: tuple[type[Inputs], ...] = (Traffic, Conversation, Tools, Retrieval, Code, Loop, Build)
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return decimal_str(value)
+    if isinstance(value, tuple):  # the histogram: [[turns, "weight"], ...]
+        return [[turns, decimal_str(weight)] for turns, weight in value]
+    return value
 
 
 # pydantic lists the fields of the last base first: the bases are in reverse so the form's order holds.
@@ -268,12 +339,39 @@ class Workload(Build, Loop, Code, Retrieval, Tools, Conversation, Traffic):
         except ValueError as exc:
             raise PydanticCustomError("workload_input", str(exc)) from None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _length_from_histogram(cls, data: Any) -> Any:
+        """With a histogram the mean comes from it: an absent turns_per_session is null, not 8."""
+        if isinstance(data, dict) and str(data.get("turns_distribution", "")).strip() == "histogram":
+            return {"turns_per_session": None, **data}
+        return data
+
+    @field_validator("turns_histogram")
+    @classmethod
+    def _histogram_with_its_distribution(cls, value: TurnsHistogram | None, info: ValidationInfo) -> object:
+        distribution = info.data.get("turns_distribution")
+        if distribution == "histogram" and value is None:
+            raise PydanticCustomError("workload_input", 'is required with turns_distribution "histogram".')
+        if distribution not in (None, "histogram") and value is not None:
+            raise PydanticCustomError("workload_input", 'is only read with turns_distribution "histogram".')
+        return value
+
+    @field_validator("turns_per_session")
+    @classmethod
+    def _length_or_histogram(cls, value: int | None, info: ValidationInfo) -> object:
+        distribution = info.data.get("turns_distribution")
+        if distribution == "histogram" and value is not None:
+            raise PydanticCustomError(
+                "workload_input", "leave it out with a histogram: the mean length comes from the histogram."
+            )
+        if distribution not in (None, "histogram") and value is None:
+            raise PydanticCustomError("workload_input", "must be a whole number.")
+        return value
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready inputs: ints and bools as JSON, decimals as exact strings."""
-        return {
-            name: decimal_str(value) if isinstance(value, Decimal) else value
-            for name, value in self.__dict__.items()
-        }
+        return {name: _json_value(value) for name, value in self.__dict__.items()}
 
     def replace(self, **changes: Any) -> Workload:
         return self.model_copy(update=changes)

@@ -26,7 +26,9 @@ def table_counts() -> tuple[int, int, int, int]:
 
 
 def estimate(client, **params) -> dict:
-    response = client.get("/api/estimate", {"model": "gpt-4.1", **params})
+    # Every conversation the same length, every cache hit found: exact integer token counts.
+    exact = {"model": "gpt-4.1", "turns_distribution": "fixed", "cache_hit_rate": "1"}
+    response = client.get("/api/estimate", {**exact, **params})
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -56,7 +58,7 @@ def test_admin_edit_then_export_and_import_into_an_empty_table_reproduces_both_e
     assert after_tomorrow["prices"]["as_of"] == tomorrow.isoformat()
     for approach, today_result in after_today["approaches"].items():
         tokens = today_result["tokens"]
-        uncached = tokens["input"] - tokens["input_cached"] - tokens["input_cache_write"]
+        uncached = D(tokens["input"]) - D(tokens["input_cached"]) - D(tokens["input_cache_write"])
         expected = D(today_result["per_session_usd"]) + uncached * D("0.2") / 10**6
         assert D(after_tomorrow["approaches"][approach]["per_session_usd"]) == expected
 
