@@ -8,9 +8,9 @@ prompt and to a turn by its last user message; the server answers the turn's nex
 reply once every round has its results. Usage is reported as OpenAI counts it: `agentloop.tokens`
 (per-message overhead, tool definitions, the reply's priming), and `prompt_tokens_details.cached_tokens`
 by the prefix rule across requests: the longest run of leading segments (system message, tool
-definitions, then each message) that an earlier request already sent, in 128-token steps from 1,024.
-For models billed for cache writes (`cache_write_models`), `cache_write_tokens` reports what a request
-adds to the cache: its prefix, in the same steps, beyond what it read.
+definitions, then each message) that an earlier request already sent, in 128-token steps from 1,024
+(token by token for models billed for cache writes, `cache_write_models`, which also report in
+`cache_write_tokens` what of their prompt they did not read, as cost model v2 bills it).
 
 Faults, on request, through the `x-fake-fault` header: `429` (with `retry-after-ms`), `500`, `drop`
 (the connection closes with no response), `malformed_args` (a tool call's arguments are cut short, so
@@ -43,9 +43,10 @@ RETRY_AFTER_MS = 20
 NO_SCRIPT_REPLY = "This offline server has no workload script whose system prompt matches this conversation."
 
 
-def cacheable(prefix_tokens: int) -> int:
-    """The cached part of a shared prefix: whole 128-token steps, from 1,024 tokens."""
-    return prefix_tokens // CACHE_STEP * CACHE_STEP if prefix_tokens >= CACHE_MIN_TOKENS else 0
+def cacheable(prefix_tokens: int, step: int = CACHE_STEP) -> int:
+    """The cached part of a shared prefix: whole steps (128 tokens, or 1 for models billed for cache
+    writes), from 1,024 tokens."""
+    return prefix_tokens // step * step if prefix_tokens >= CACHE_MIN_TOKENS else 0
 
 
 class RequestError(ValueError):
@@ -114,14 +115,18 @@ class FakeOpenAI:
                     shared = prefix
         with self._lock:
             self._cached_prefixes.update(chain)
-        return prompt_tokens, cacheable(shared)
+        return prompt_tokens, cacheable(shared, self.cache_step(model))
+
+    def cache_step(self, model: str) -> int:
+        return 1 if model in self.cache_write_models else CACHE_STEP
 
     def cache_write(self, model: str, prompt_tokens: int, cached: int) -> int:
-        """Tokens this request writes to the cache: its whole prefix (all but the reply's priming), in
-        128-token steps, beyond what it read. Reported only for models billed for cache writes."""
+        """Tokens this request writes to the cache (cost model v2): what of its prompt it did not read,
+        from 1,024 tokens, whether or not a later call reads it. Reported only for models billed for
+        cache writes, which cache token by token."""
         if model not in self.cache_write_models:
             return 0
-        return max(0, cacheable(prompt_tokens - 3) - cached)
+        return max(0, cacheable(prompt_tokens, 1) - cached)
 
     def complete(self, body: dict, fault: str | None = None) -> dict:
         if not isinstance(body, dict):

@@ -25,6 +25,9 @@ CHOICE_LABELS = {
     "flex": "Flex (slower, cheaper)",
     "fast": "Fast (priority)",
     "auto": "auto (drop the oldest when full)",
+    "geometric": "Spread around the mean (geometric)",
+    "fixed": "All the same length",
+    "histogram": "My own histogram",
     "last_messages": "last_messages (keep the newest N)",
 }
 TOKEN_FIELDS = (
@@ -40,9 +43,22 @@ def raw_inputs(data) -> dict:
     return {spec.name: data.get(spec.name) for spec in FIELDS if spec.name in data}
 
 
+def parsed_inputs(raw: dict) -> dict:
+    """What the form asks the estimator for: the length box and the histogram box are alternatives, so
+    only the one the chosen distribution reads is sent (the other keeps its text on the page)."""
+    inputs = dict(raw)
+    if str(inputs.get("turns_distribution", "")).strip() == "histogram":
+        inputs.pop("turns_per_session", None)
+    else:
+        inputs.pop("turns_histogram", None)
+    return inputs
+
+
 def display_value(spec: InputField, value) -> str:
     if value is None:
         return ""
+    if spec.kind == "histogram":
+        return ", ".join(f"{turns}:{weight}" for turns, weight in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -92,6 +108,8 @@ class FieldRow:
             return "select"
         if self.kind == "model":
             return "model"
+        if self.kind == "histogram":
+            return "text"
         return "number"
 
     @property

@@ -9,32 +9,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from estimator.charts import SHORT_LABELS, Chart, charts_for
-from estimator.forms import FieldGroup, build_groups, form_values, raw_inputs
+from estimator.charts import Chart, charts_for
+from estimator.forms import FieldGroup, build_groups, form_values, parsed_inputs, raw_inputs
 from estimator.presets import PRESETS, PRESETS_BY_KEY
 from estimator.services import EstimateInputError, estimate_compute
 from pricing.catalog import PriceTableError, default_model_id, models_in_display_order
-from pricing.engine import APPROACHES, ApproachEstimate, Estimate
-from pricing.workload import FIELDS_BY_NAME
-
-HUNDRED = Decimal(100)
+from pricing.engine import APPROACHES, ApproachEstimate, Engineering, Estimate, Verdict
+from pricing.engine.approaches import short_label
+from pricing.engine.population import Population
+from pricing.engine.results import Comparison
+from pricing.sheet import PriceSheet, SurfaceLifecycle
+from pricing.workload import FIELDS_BY_NAME, Workload
 
 
 @dataclass
 class WayView:
     key: str
     way: ApproachEstimate
-    cheapest: bool
-    more_than_cheapest_usd: Decimal  # per month
-    more_than_cheapest_pct: Decimal | None  # None when the cheapest costs nothing
+    comparison: Comparison  # against the cheapest live way, engineering included
+    cheapest: bool  # among the cheapest live ways
     break_even_months: Decimal | None
     has_break_even: bool  # only the managed ways have one
+    surface: SurfaceLifecycle  # when OpenAI shuts this way down, if it does
 
     @property
     def label(self) -> str:
@@ -42,7 +45,15 @@ class WayView:
 
     @property
     def short_label(self) -> str:
-        return SHORT_LABELS[self.key]
+        return short_label(self.key)
+
+    @property
+    def is_live(self) -> bool:
+        return self.way.is_live
+
+    @property
+    def shutdown_date(self) -> date | None:
+        return self.surface.shutdown_date
 
 
 @dataclass
@@ -73,35 +84,65 @@ def live_chart_url(key: str, query: str) -> str:
 class ResultsView:
     estimate: Estimate
     ways: list[WayView]
-    cheapest: WayView
     charts: list[ChartLink]
     query: str  # canonical inputs as a query string: export links and "Edit a copy"
 
     @property
-    def sheet(self):
+    def sheet(self) -> PriceSheet:
         return self.estimate.sheet
 
     @property
-    def workload(self):
+    def workload(self) -> Workload:
         return self.estimate.workload
 
     @property
-    def engineering(self):
+    def engineering(self) -> Engineering:
         return self.estimate.engineering
 
     @property
+    def population(self) -> Population:
+        return self.estimate.population
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.estimate.verdict
+
+    @property
+    def live_ways(self) -> list[WayView]:
+        return [w for w in self.ways if w.is_live]
+
+    @property
+    def cheapest(self) -> WayView:
+        return next(w for w in self.ways if w.cheapest)
+
+    @property
     def cheapest_ways(self) -> list[WayView]:
-        """Every way at the lowest monthly cost: ties are shown as ties, not as a winner by list order."""
+        """Every live way at the lowest monthly cost with engineering: ties are shown as ties."""
         return [w for w in self.ways if w.cheapest]
 
     @property
     def all_tied(self) -> bool:
-        return len(self.cheapest_ways) == len(self.ways)
+        return self.verdict.all_tied
 
     @property
     def runner_up(self) -> WayView | None:
-        others = sorted((w for w in self.ways if not w.cheapest), key=lambda w: w.way.per_month_usd)
-        return others[0] if others else None
+        """The next cheapest live way: what the verdict compares the cheapest with."""
+        others = [w for w in self.live_ways if not w.cheapest]
+        return min(others, key=lambda w: w.way.per_month_with_engineering_usd) if others else None
+
+    @property
+    def baselines(self) -> list[WayView]:
+        """Ways no longer live (the Assistants API after its shutdown): shown beside, never chosen."""
+        return [w for w in self.ways if not w.is_live]
+
+    @property
+    def shared_inputs(self) -> dict[str, str]:
+        """Every input as the share form posts it."""
+        return query_inputs(self.estimate.to_dict()["inputs"])
+
+    @property
+    def own_loop(self) -> WayView:
+        return next(w for w in self.ways if w.key == "chat_completions")
 
     @property
     def breakdown_rows(self) -> list[dict]:
@@ -120,34 +161,40 @@ class ResultsView:
 
 def results_view(result: Estimate, chart_url: Callable[[str], str] | None = None) -> ResultsView:
     """The page's view of an estimate; `chart_url(key)` says where each chart is drawn (default: live)."""
-    query = urlencode(result.to_dict()["inputs"])
+    query = urlencode(query_inputs(result.to_dict()["inputs"]))
     if chart_url is None:
         chart_url = partial(live_chart_url, query=query)
-    cheapest_key = result.cheapest()
-    low = result.approaches[cheapest_key].per_month_usd
-    ways = []
-    for key in APPROACHES:
-        way = result.approaches[key]
-        more = way.per_month_usd - low
-        pct = None if low == 0 else (more / low * HUNDRED)
-        ways.append(
-            WayView(
-                key=key,
-                way=way,
-                cheapest=way.per_month_usd == low,
-                more_than_cheapest_usd=more,
-                more_than_cheapest_pct=pct,
-                break_even_months=result.engineering.break_even_months.get(key),
-                has_break_even=key in result.engineering.break_even_months,
-            )
+    months = result.engineering.break_even_months
+    ways = [
+        WayView(
+            key=key,
+            way=result.approaches[key],
+            comparison=result.verdict.comparisons[key],
+            cheapest=key in result.verdict.cheapest,
+            break_even_months=months.get(key),
+            has_break_even=key in months,
+            surface=result.sheet.surface(key),
         )
+        for key in APPROACHES
+    ]
     return ResultsView(
         estimate=result,
         ways=ways,
-        cheapest=next(w for w in ways if w.key == cheapest_key),
         charts=[ChartLink(chart, chart_url(chart.key)) for chart in charts_for(result)],
         query=query,
     )
+
+
+def query_inputs(inputs: dict) -> dict[str, str]:
+    """The inputs as a query string carries them: the histogram as `turns:weight` pairs, no nulls."""
+    values = {}
+    for name, value in inputs.items():
+        if value is None:
+            continue
+        if name == "turns_histogram":
+            value = ",".join(f"{turns}:{weight}" for turns, weight in value)
+        values[name] = "true" if value is True else "false" if value is False else str(value)
+    return values
 
 
 @dataclass
@@ -188,7 +235,7 @@ def estimator_page(data, overrides: dict[str, str] | None = None) -> EstimatorPa
     result = None
     table_error = ""
     try:
-        result = estimate_compute(raw)
+        result = estimate_compute(parsed_inputs(raw))
     except EstimateInputError as exc:
         errors = exc.errors
     try:

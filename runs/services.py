@@ -36,6 +36,8 @@ CALIBRATION_TOLERANCE = Decimal("0.02")
 # of one conversation on chat_completions: traffic, fees, build and maintenance).
 DERIVED_INPUTS = (
     "model",
+    "turns_distribution",
+    "cache_hit_rate",
     "turns_per_session",
     "system_prompt_tokens",
     "tool_schema_tokens",
@@ -293,6 +295,9 @@ def run_derive_workload(run: Run) -> Workload:
     reply_overhead = fmean(reply_history) - reply_output if reply_history else 0
     inputs = {
         "model": run.model,
+        # One recorded conversation: its length, and every prefix the offline server could serve.
+        "turns_distribution": "fixed",
+        "cache_hit_rate": "1",
         "turns_per_session": len(turns),
         "system_prompt_tokens": (count_message(system, encoding) if system else 0) + TOKENS_PRIMING_REPLY,
         "tool_schema_tokens": count_tools(run.tool_definitions, encoding),

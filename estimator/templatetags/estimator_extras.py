@@ -54,6 +54,16 @@ def thousands(value) -> str:
 
 
 @register.filter
+def count(value) -> str:
+    """An expected count for reading: 11,200 or 8,755.2 (one decimal at most; data-value keeps all)."""
+    if value is None or value == "":
+        return ""
+    number = _round(Decimal(value), 1)
+    text = f"{number:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+@register.filter
 def one_decimal(value) -> str:
     if value is None:
         return ""

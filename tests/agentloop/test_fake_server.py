@@ -221,15 +221,15 @@ def test_cache_writes_are_reported_for_models_billed_for_them():
     model = FakeOpenAI([SUPPORT], cache_write_models={"gpt-5.6-terra"})
     body = {**support_request(), "model": "gpt-5.6-terra"}
     first = model.complete(body)["usage"]["prompt_tokens_details"]
-    # Nothing read; the 1206-token prefix (all but the reply's priming) is written in 128-token steps.
-    assert (first["cached_tokens"], first["cache_write_tokens"]) == (0, 1152)
+    # Nothing read; the whole 1209-token prompt is written (token by token, as the cost model bills it).
+    assert (first["cached_tokens"], first["cache_write_tokens"]) == (0, 1209)
     call = model.complete(body)["choices"][0]["message"]
     result = {"role": "tool", "tool_call_id": "x", "content": "in stock " * 100}
     longer = {**body, "messages": body["messages"] + [call, result]}
     second = model.complete(longer)["usage"]
     assert second["prompt_tokens"] == 1209 + count_message(call, ENC) + count_message(result, ENC) == 1432
-    # Reads the 1152 it wrote, and writes its 1429-token prefix up to the 128-token step below: 1408.
+    # Reads the 1206 tokens of whole messages it sent before, and writes the rest of its prompt.
     details = second["prompt_tokens_details"]
-    assert (details["cached_tokens"], details["cache_write_tokens"]) == (1152, 1408 - 1152)
+    assert (details["cached_tokens"], details["cache_write_tokens"]) == (1206, 1432 - 1206)
     other = FakeOpenAI([SUPPORT]).complete(support_request())["usage"]["prompt_tokens_details"]
     assert other["cache_write_tokens"] == 0  # gpt-4.1 is not billed for writes: none reported

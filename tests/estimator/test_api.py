@@ -12,6 +12,8 @@ pytestmark = pytest.mark.django_db
 
 WORKED = {
     "model": "gpt-4.1",
+    "turns_distribution": "fixed",
+    "cache_hit_rate": 1,
     "system_prompt_tokens": 1500,
     "tool_schema_tokens": 600,
     "turns_per_session": 2,
@@ -43,14 +45,33 @@ class TestEstimate:
             # 10,000 conversations a month by default, nothing fixed.
             assert figures["per_month_usd"] == "118.08"
             assert figures["fixed_monthly_usd"] == "0"
-            assert figures["model_calls"] == 4
+            assert figures["model_calls"] == "4"
             assert figures["tokens"] == {
-                "input": 11200,
-                "input_cached": 9728,
-                "input_cache_write": 0,
-                "output": 500,
-                "reasoning": 0,
+                "input": "11200",
+                "input_cached": "9728",
+                "input_cache_write": "0",
+                "output": "500",
+                "reasoning": "0",
             }
+            assert figures["per_session_percentiles_usd"] == {
+                "p50": "0.011808",
+                "p90": "0.011808",
+                "p99": "0.011808",
+            }
+            assert [turn["cumulative_usd"] for turn in figures["turns"]] == ["0.005364", "0.011808"]
+            assert figures["turns"][1]["reach"] == "1"
+        assert data["population"] == {
+            "distribution": "fixed",
+            "mean_turns": "2",
+            "max_turns": 2,
+            "turns_percentiles": {"p50": 2, "p90": 2, "p99": 2},
+        }
+        # Your loop carries its engineering: $400 upkeep and $4,000 of build over 12 months.
+        own = data["approaches"]["chat_completions"]
+        assert own["per_month_with_engineering_usd"] == "851.413333333333333333333333333"
+        assert data["approaches"]["responses"]["per_month_with_engineering_usd"] == "118.08"
+        assert data["verdict"]["cheapest"] == ["responses"]
+        assert data["verdict"]["live"] == ["responses", "chat_completions"]
 
     def test_worked_example_by_get(self, client):
         query = "&".join(f"{key}={value}" for key, value in WORKED.items())
@@ -93,8 +114,49 @@ class TestEstimate:
         assert engineering == {
             "build_usd": "4000",
             "maintenance_monthly_usd": "400",
+            "amortized_build_monthly_usd": "333.333333333333333333333333333",
             "break_even_months": {"assistants": None, "responses": None},
         }
+
+    def test_a_histogram_in_the_query_string(self, client):
+        # The spec's example C: [[1, 3], [4, 1]] -> $0.010815 a conversation.
+        query = {
+            key: value
+            for key, value in WORKED.items()
+            if key not in ("turns_per_session", "turns_distribution")
+        }
+        data = client.get(
+            "/api/estimate", {**query, "turns_distribution": "histogram", "turns_histogram": "1:3,4:1"}
+        ).json()
+        assert data["inputs"]["turns_histogram"] == [[1, "3"], [4, "1"]]
+        assert data["inputs"]["turns_per_session"] is None
+        assert data["population"]["mean_turns"] == "1.75"
+        assert data["approaches"]["responses"]["per_session_usd"] == "0.010815"
+        assert data["approaches"]["responses"]["model_calls"] == "3.5"
+
+    def test_a_histogram_in_a_json_body(self, client):
+        body = {**WORKED, "turns_distribution": "histogram", "turns_histogram": [[4, 1], [1, 3]]}
+        del body["turns_per_session"]
+        assert post(client, body).json()["approaches"]["assistants"]["per_session_usd"] == "0.010815"
+
+    def test_the_length_with_a_histogram_is_an_error_on_the_length(self, client):
+        response = post(client, {**WORKED, "turns_distribution": "histogram", "turns_histogram": "1:1"})
+        assert response.status_code == 400
+        assert response.json() == {
+            "errors": {
+                "turns_per_session": [
+                    "leave it out with a histogram: the mean length comes from the histogram."
+                ]
+            }
+        }
+
+    def test_the_default_spread_of_lengths(self, client):
+        data = client.get("/api/estimate", {"model": "gpt-4.1"}).json()
+        assert data["population"]["distribution"] == "geometric"
+        assert data["population"]["max_turns"] == 160
+        assert data["population"]["turns_percentiles"] == {"p50": 6, "p90": 18, "p99": 35}
+        assert len(data["approaches"]["responses"]["turns"]) == 35
+        assert data["inputs"]["cache_hit_rate"] == "0.9"
 
     def test_default_model_when_none_is_named(self, client):
         data = client.get("/api/estimate").json()

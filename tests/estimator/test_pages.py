@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 # The cost model's worked example: $0.011808 per conversation, the same for all three ways.
 WORKED = {
     "model": "gpt-4.1",
+    "turns_distribution": "fixed",
+    "cache_hit_rate": "1",
     "system_prompt_tokens": "1500",
     "tool_schema_tokens": "600",
     "turns_per_session": "2",
@@ -150,7 +152,19 @@ class TestResults:
         assert card_figure(html, "engineering", "build_usd") == "4000"
         assert card_figure(html, "assistants", "break_even_months") == ""
         assert "never (no monthly saving)" in html
-        assert "All three ways cost the same here" in html
+        # The same bill everywhere, but your loop carries $400 upkeep and $333.33 of build a month, and
+        # the Assistants API is shut down: Responses is the cheapest live way.
+        assert card_figure(html, "chat_completions", "per_month_with_engineering_usd") == (
+            "745.141333333333333333333333333"
+        )
+        text = re.sub(r"<[^>]+>|\s+", " ", html)
+        assert (
+            "Cheapest: Responses API at $11.81 a month; Your own loop (Chat Completions) costs $745.14"
+            in re.sub(r" +", " ", text)
+        )
+        assert "The Assistants API, shut down on 2026-08-26, would have cost $11.81 a month" in re.sub(
+            r" +", " ", text
+        )
 
     def test_every_figure_equals_the_api(self, client):
         params = {**WORKED, "file_search_calls_per_turn": "0.5", "code_interpreter_calls_per_turn": "1"}
@@ -165,20 +179,22 @@ class TestResults:
             assert set(shown[key]) == {value}, key
 
     def test_cheapest_highlighted_with_difference_in_dollars_and_percent(self, client):
-        params = {**WORKED, "file_search_calls_per_turn": "1"}
+        params = {**WORKED, "file_search_calls_per_turn": "1", "sessions_per_month": "1000000"}
         html = page(client, params).content.decode()
         api = client.get("/api/estimate?" + urlencode(params)).json()
-        cheapest = api["cheapest"]
-        low = Decimal(api["approaches"][cheapest]["per_month_usd"])
-        assert f'id="way-{cheapest}" data-approach="{cheapest}"' in html
+        cheapest = api["verdict"]["cheapest"][0]
+        low = Decimal(api["approaches"][cheapest]["per_month_with_engineering_usd"])
         assert re.search(rf'class="card is-cheapest" id="way-{cheapest}"', html)
         for key in APPROACHES:
             if key == cheapest:
                 continue
-            more = Decimal(api["approaches"][key]["per_month_usd"]) - low
-            assert card_figure(html, key, "more_than_cheapest_usd") == format(more.normalize(), "f")
-            percent = (more / low * 100).quantize(Decimal("0.1"))
-            assert f"(+{percent:,.1f}%)" in html
+            comparison = api["verdict"]["comparisons"][key]
+            assert card_figure(html, key, "more_usd") == comparison["more_usd"]
+            more = Decimal(api["approaches"][key]["per_month_with_engineering_usd"]) - low
+            assert abs(Decimal(comparison["more_usd"]) - more) < Decimal("1e-20")
+            percent = Decimal(comparison["more_pct"]).quantize(Decimal("0.1"))
+            assert abs(percent - more / low * 100) < Decimal("0.05")
+            assert f"({'+' if more >= 0 else ''}{percent:,.1f}%)" in html
 
     def test_breakdown_notes_and_charts(self, client):
         html = page(client, {**WORKED, "code_interpreter_calls_per_turn": "1"}).content.decode()
@@ -188,7 +204,7 @@ class TestResults:
             "Cache writes",
             "Output",
             "Reasoning",
-            "Tool fees",
+            "Tool and search fees",
             "Storage",
             "Your infrastructure",
         ):
@@ -277,8 +293,9 @@ class TestQuality:
         assert f'in force on <time datetime="{prices["as_of"]}">{prices["as_of"]}</time>' in html
 
     def test_page_is_small(self, client):
-        # Charts are images fetched on their own, so the page and each live update stay light.
-        assert len(page(client, WORKED).content) < 60_000
+        # Charts are images fetched on their own, so the page and each live update stay light (the form
+        # has the 43 inputs of cost model v2).
+        assert len(page(client, WORKED).content) < 70_000
         assert len(page(client, WORKED, **{"HX-Request": "true"}).content) < 30_000
 
 

@@ -90,7 +90,12 @@ def test_responses_style_flat_tools_count_the_same(client):
 
 
 def test_without_javascript_the_page_comes_back_filled_and_nothing_is_lost(client):
-    response = count(client, **all_texts(model="gpt-4.1", turns_per_session="3", tool_result_tokens="250"))
+    response = count(
+        client,
+        **all_texts(
+            model="gpt-4.1", turns_per_session="3", turns_distribution="fixed", tool_result_tokens="250"
+        ),
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert 'name="system_prompt_tokens" value="22"' in html
