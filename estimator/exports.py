@@ -7,23 +7,24 @@ import io
 
 from estimator.models import Scenario
 from estimator.results import query_inputs
-from pricing.engine import APPROACHES, Estimate
+from pricing.engine import APPROACHES
 
 
-def estimate_json(result: Estimate, scenario: Scenario | None = None) -> dict:
-    body = result.to_dict()
+def estimate_json(body: dict, scenario: Scenario | None = None) -> dict:
+    body = dict(body)
     if scenario is not None:
         body["scenario"] = {
             "slug": scenario.slug,
             "created_at": scenario.created_at.isoformat(),
             "price_version": scenario.price_version,
+            "cost_model_version": 1 if scenario.priced_by_version_1 else 2,
         }
     return body
 
 
-def estimate_csv(result: Estimate) -> str:
-    """Rows of (section, approach, figure, value): every figure of the JSON, money as exact decimals."""
-    body = result.to_dict()
+def estimate_csv(body: dict) -> str:
+    """Rows of (section, approach, figure, value): every figure of an estimate's JSON (the API's body,
+    or a version-1 link's stored result, which has no population or verdict), money exact."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "approach", "figure", "value"])
@@ -31,16 +32,18 @@ def estimate_csv(result: Estimate) -> str:
         writer.writerow(["input", "", name, value])
     for name in ("model", "as_of", "version"):
         writer.writerow(["prices", "", name, body["prices"][name]])
-    population = body["population"]
-    for name in ("distribution", "mean_turns", "max_turns"):
-        writer.writerow(["population", "", name, population[name]])
-    for name, turns in population["turns_percentiles"].items():
-        writer.writerow(["population", "", f"turns_{name}", turns])
+    if "population" in body:
+        population = body["population"]
+        for name in ("distribution", "mean_turns", "max_turns"):
+            writer.writerow(["population", "", name, population[name]])
+        for name, turns in population["turns_percentiles"].items():
+            writer.writerow(["population", "", f"turns_{name}", turns])
     for key in APPROACHES:
         way = body["approaches"][key]
         for name in TOTALS:
-            writer.writerow(["total", key, name, way[name]])
-        for name, value in way["per_session_percentiles_usd"].items():
+            if name in way:
+                writer.writerow(["total", key, name, way[name]])
+        for name, value in way.get("per_session_percentiles_usd", {}).items():
             writer.writerow(["total", key, f"per_session_{name}_usd", value])
         for name, value in way["tokens"].items():
             writer.writerow(["tokens", key, name, value])
@@ -49,10 +52,12 @@ def estimate_csv(result: Estimate) -> str:
                 writer.writerow(["breakdown", key, f"{line['category']}.{figure}", line[figure]])
     engineering = body["engineering"]
     for name in ("build_usd", "maintenance_monthly_usd", "amortized_build_monthly_usd"):
-        writer.writerow(["engineering", "", name, engineering[name]])
+        if name in engineering:
+            writer.writerow(["engineering", "", name, engineering[name]])
     for key, months in engineering["break_even_months"].items():
         writer.writerow(["engineering", key, "break_even_months", "" if months is None else months])
-    writer.writerow(["summary", "", "cheapest", " ".join(body["verdict"]["cheapest"])])
+    cheapest = body["verdict"]["cheapest"] if "verdict" in body else [body["cheapest"]]
+    writer.writerow(["summary", "", "cheapest", " ".join(cheapest)])
     return out.getvalue()
 
 

@@ -6,8 +6,10 @@ import secrets
 
 from django.db import models
 
-# The shape of `inputs` and `prices`: bump it when either changes so old links can be migrated.
-SCENARIO_FORMAT = 1
+# The shape of `inputs` and `prices`, and the cost model that prices them: bump it when either changes so
+# old links can be migrated. 1: cost model version 1 (its result is stored in `result`); 2: version 2.
+SCENARIO_FORMAT = 2
+COST_MODEL_V1 = 1
 
 
 def new_slug() -> str:
@@ -23,6 +25,11 @@ class Scenario(models.Model):
     prices = models.JSONField(help_text="The price sheet used (PriceSheet.to_dict()).")
     price_version = models.CharField(max_length=200, blank=True)
     format_version = models.PositiveSmallIntegerField(default=SCENARIO_FORMAT)
+    result = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Format 1 only: the estimate as cost model version 1 computed it, shown as it was.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -35,3 +42,7 @@ class Scenario(models.Model):
         from django.urls import reverse
 
         return reverse("scenario", kwargs={"slug": self.slug})
+
+    @property
+    def priced_by_version_1(self) -> bool:
+        return self.format_version == COST_MODEL_V1

@@ -14,8 +14,8 @@ from estimator.forms import raw_inputs
 from estimator.models import Scenario
 from estimator.ratelimit import ratelimit
 from estimator.results import estimator_page
-from estimator.scenarios import SharedView, compute_live, save_scenario, shared_view
-from estimator.services import EstimateInputError
+from estimator.scenarios import SharedView, save_scenario, shared_view
+from estimator.services import EstimateInputError, estimate_compute
 
 
 @require_POST
@@ -50,23 +50,23 @@ def _download(response: HttpResponse, filename: str) -> HttpResponse:
 def export_live(request: HttpRequest, fmt: str) -> HttpResponse:
     _check_format(fmt)
     try:
-        result = compute_live(raw_inputs(request.GET))
+        body = estimate_compute(raw_inputs(request.GET)).to_dict()
     except EstimateInputError as exc:
         return JsonResponse({"errors": exc.errors}, status=400)
     if fmt == "csv":
-        return _download(HttpResponse(estimate_csv(result), content_type="text/csv"), "estimate.csv")
-    return _download(JsonResponse(estimate_json(result)), "estimate.json")
+        return _download(HttpResponse(estimate_csv(body), content_type="text/csv"), "estimate.csv")
+    return _download(JsonResponse(estimate_json(body)), "estimate.json")
 
 
 @require_GET
 def export_scenario(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     _check_format(fmt)
     view = shared_view(get_object_or_404(Scenario, slug=slug), compare=False)
-    result = view.results.estimate
+    body = view.version_1 if view.results is None else view.results.estimate.to_dict()
     name = f"scenario-{view.scenario.slug}"
     if fmt == "csv":
-        return _download(HttpResponse(estimate_csv(result), content_type="text/csv"), f"{name}.csv")
-    return _download(JsonResponse(estimate_json(result, view.scenario)), f"{name}.json")
+        return _download(HttpResponse(estimate_csv(body), content_type="text/csv"), f"{name}.csv")
+    return _download(JsonResponse(estimate_json(body, view.scenario)), f"{name}.json")
 
 
 # A chart is an image document: pygal's own <style> inside it, nothing else, never a script.
@@ -86,7 +86,7 @@ def _svg(result, key: str, max_age: int) -> HttpResponse:
 def chart_live(request: HttpRequest, key: str) -> HttpResponse:
     """A chart of the estimate for the inputs in the query string (the same inputs as the page's)."""
     try:
-        result = compute_live(raw_inputs(request.GET))
+        result = estimate_compute(raw_inputs(request.GET))
     except EstimateInputError as exc:
         return JsonResponse({"errors": exc.errors}, status=400)
     # Today's prices: a short lifetime, so a price edit shows within minutes.
@@ -97,5 +97,7 @@ def chart_live(request: HttpRequest, key: str) -> HttpResponse:
 @csp_override(CHART_POLICY)
 def chart_scenario(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     view = shared_view(get_object_or_404(Scenario, slug=slug), compare=False)
+    if view.results is None:
+        raise Http404("A link saved under cost model version 1 has no charts: edit a copy to draw them.")
     # A shared scenario never changes: its chart can be kept for a day.
     return _svg(view.results.estimate, key, max_age=86400)

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pytest
 
 from estimator.charts import chart_svg
-from estimator.scenarios import compute_live
+from estimator.services import estimate_compute
 from pricing.catalog import sync_prices
 from tests.estimator.test_pages import WORKED
 from tests.estimator.test_share import raise_gpt41_input_price, share
@@ -25,7 +25,7 @@ def test_a_live_chart_is_the_chart_of_those_inputs(client, key):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
     assert response["Cache-Control"] == "public, max-age=300"
-    assert response.content.decode() == chart_svg(compute_live(WORKED), key)
+    assert response.content.decode() == chart_svg(estimate_compute(WORKED), key)
     assert "<script" not in response.content.decode()
 
 
