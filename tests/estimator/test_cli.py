@@ -33,16 +33,23 @@ def run(*args) -> str:
 def test_table_side_by_side(scenario):
     lines = run(str(scenario)).splitlines()
     assert lines[0].startswith("gpt-4.1, prices as of ")
-    assert lines[1] == "1,000 conversations a month, 2 turns each"
+    assert lines[1] == (
+        "1,000 conversations a month, 2 turns on average (fixed; half 2 or fewer, 1 in 10 2 or more, "
+        "1 in 100 2 or more)"
+    )
     rows = {line[:28].strip(): line[28:].split() for line in lines[3:] if not line.startswith("-")}
-    assert rows[""] == ["Assistants", "Responses", "Your", "loop"]
+    assert rows[""] == ["Assistants", "API", "Responses", "API", "Your", "own", "loop"]
     assert rows["Per conversation"] == ["$0.011808"] * 3
-    # 1,000 x 0.011808 = 11.808, shown to the cent.
+    assert rows["half of conversations"] == ["$0.011808"] * 3
+    # 1,000 x 0.011808 = 11.808, shown to the cent; your loop adds $400 upkeep and $333.33 of build.
     assert rows["Per month"] == ["$11.81"] * 3
+    assert rows["With engineering / month"] == ["$11.81", "$11.81", "$745.14"]
     assert rows["Input tokens"] == ["11,200"] * 3
     assert rows["of which cached"] == ["9,728"] * 3
     assert rows["Build-your-own break-even"] == ["never", "never", "-"]
-    assert "Building your own loop: $4,000.00 once, $400.00 a month to maintain." in lines
+    assert "Cheapest live way, engineering included: Responses API." in lines
+    engineering = "Building your own loop: $4,000.00 once ($333.33 a month over 12 months), $400.00 a month"
+    assert f"{engineering} to maintain." in lines
 
 
 def test_json_is_the_api_response(scenario, client):

@@ -13,8 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from estimator.services import EstimateInputError, estimate_compute
 from pricing.engine import APPROACHES, Estimate
-
-SHORT_LABELS = {"assistants": "Assistants", "responses": "Responses", "chat_completions": "Your loop"}
+from pricing.engine.approaches import label, short_label
 
 
 def usd(value: Decimal, places: int = 2) -> str:
@@ -23,20 +22,31 @@ def usd(value: Decimal, places: int = 2) -> str:
     return f"${value:,.{places}f}"
 
 
+def count(value: Decimal) -> str:
+    """An expected count: 11,200, or 8,755.2 when it is not whole."""
+    rounded = value.quantize(Decimal("0.1"))
+    return f"{rounded:,.0f}" if rounded == rounded.to_integral_value() else f"{rounded:,.1f}"
+
+
 def side_by_side_rows(result: Estimate) -> list[tuple[str, list[str]]]:
     ways = [result.approaches[key] for key in APPROACHES]
     rows = [
         ("Status", [way.status for way in ways]),
         ("Service tier", [way.service_tier for way in ways]),
         ("Per conversation", [usd(way.per_session_usd, 6) for way in ways]),
+        *(
+            (f"  {name} of conversations", [usd(way.per_session_percentiles_usd[key], 6) for way in ways])
+            for key, name in (("p50", "half"), ("p90", "1 in 10"), ("p99", "1 in 100"))
+        ),
         ("Fixed per month", [usd(way.fixed_monthly_usd) for way in ways]),
         ("Per month", [usd(way.per_month_usd) for way in ways]),
-        ("Model calls / conversation", [f"{way.model_calls:,}" for way in ways]),
-        ("Input tokens", [f"{way.tokens.input:,}" for way in ways]),
-        ("  of which cached", [f"{way.tokens.input_cached:,}" for way in ways]),
-        ("  of which cache writes", [f"{way.tokens.input_cache_write:,}" for way in ways]),
-        ("Output tokens", [f"{way.tokens.output:,}" for way in ways]),
-        ("  of which reasoning", [f"{way.tokens.reasoning:,}" for way in ways]),
+        ("With engineering / month", [usd(way.per_month_with_engineering_usd) for way in ways]),
+        ("Model calls / conversation", [count(way.model_calls) for way in ways]),
+        ("Input tokens", [count(way.tokens.input) for way in ways]),
+        ("  of which cached", [count(way.tokens.input_cached) for way in ways]),
+        ("  of which cache writes", [count(way.tokens.input_cache_write) for way in ways]),
+        ("Output tokens", [count(way.tokens.output) for way in ways]),
+        ("  of which reasoning", [count(way.tokens.reasoning) for way in ways]),
     ]
     for index, line in enumerate(ways[0].breakdown):
         rows.append((f"{line.label} / month", [usd(way.breakdown[index].per_month_usd) for way in ways]))
@@ -58,30 +68,35 @@ def _break_even_cell(months: dict, approach: str) -> str:
 
 def render_table(result: Estimate) -> str:
     rows = side_by_side_rows(result)
-    header = ("", [SHORT_LABELS[key] for key in APPROACHES])
-    label_width = max(len(label) for label, _ in [header, *rows])
+    header = ("", [short_label(key) for key in APPROACHES])
+    label_width = max(len(name) for name, _ in [header, *rows])
     widths = [max(len(values[i]) for _, values in [header, *rows]) for i in range(len(APPROACHES))]
     lines = []
-    for label, values in [header, *rows]:
+    for name, values in [header, *rows]:
         cells = "  ".join(value.rjust(width) for value, width in zip(values, widths, strict=True))
-        lines.append(f"{label.ljust(label_width)}  {cells}")
+        lines.append(f"{name.ljust(label_width)}  {cells}")
     rule = "-" * len(lines[0])
-    cheapest = result.cheapest()
     engineering = result.engineering
+    population = result.population
+    percentiles = population.percentiles
     out = [
         f"{result.sheet.model}, prices as of {result.sheet.as_of} ({result.sheet.version})",
-        f"{result.workload.sessions_per_month:,} conversations a month, "
-        f"{result.workload.turns_per_session} turns each",
+        f"{result.workload.sessions_per_month:,} conversations a month, {count(population.mean_turns)} turns "
+        f"on average ({population.distribution}; half {percentiles['p50']} or fewer, 1 in 10 "
+        f"{percentiles['p90']} or more, 1 in 100 {percentiles['p99']} or more)",
         rule,
         lines[0],
         rule,
         *lines[1:],
         rule,
-        f"Cheapest per month: {result.approaches[cheapest].label}.",
-        f"Building your own loop: {usd(engineering.build_usd)} once, "
-        f"{usd(engineering.maintenance_monthly_usd)} a month to maintain.",
+        "Cheapest live way, engineering included: "
+        + " and ".join(label(key) for key in result.verdict.cheapest)
+        + ".",
+        f"Building your own loop: {usd(engineering.build_usd)} once "
+        f"({usd(engineering.amortized_build_monthly_usd)} a month over {result.workload.amortization_months} "
+        f"months), {usd(engineering.maintenance_monthly_usd)} a month to maintain.",
     ]
-    notes = [(SHORT_LABELS[key], note) for key in APPROACHES for note in result.approaches[key].notes]
+    notes = [(short_label(key), note) for key in APPROACHES for note in result.approaches[key].notes]
     if notes:
         out.append("Notes:")
         out.extend(f"  [{way}] {note}" for way, note in notes)
