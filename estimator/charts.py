@@ -19,12 +19,8 @@ import pygal
 from pygal.style import Style
 
 from pricing.engine import APPROACHES, BREAKDOWN_CATEGORIES, Estimate
+from pricing.engine.approaches import short_label
 
-SHORT_LABELS = {
-    "assistants": "Assistants API",
-    "responses": "Responses API",
-    "chat_completions": "Your own loop",
-}
 # Colour-blind-safe (Okabe-Ito) colours; dashes tell the lines apart without colour.
 APPROACH_COLOURS = ("#0072B2", "#D55E00", "#009E73")
 APPROACH_DASHES = ("0", "14,6", "4,5")
@@ -155,20 +151,30 @@ def _count(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _reach_label(result: Estimate, turn: float) -> str:
+    """An x label: the length, and the share of conversations at least that long."""
+    share = result.population.reach[round(turn) - 1] * 100
+    shown = f"{share:.0f}" if share >= 1 else f"{share:.1g}"
+    return f"{turn:,.0f} · {shown}%"
+
+
 def cumulative_by_turn(result: Estimate) -> Chart:
-    turns = result.workload.turns_per_session
+    """cost(n) for n up to the 99th-percentile length; the x labels say how many conversations get there."""
+    turns = result.population.p99_turns
     picked = sampled_turns(turns)
+    percentiles = result.population.percentiles
+    ticks = sorted({percentiles["p50"], percentiles["p90"], turns})
     chart = pygal.XY(
         **_config(
             style=_style(APPROACH_COLOURS),
-            x_title="Turn of the conversation (user messages)",
-            y_title="Cumulative cost of one conversation (USD)",
+            x_title="Length in turns · share of conversations that long or longer",
+            y_title="Cost of a conversation of that length (USD)",
             value_formatter=_usd,
-            x_value_formatter=lambda x: f"{x:,.0f}",
+            x_value_formatter=lambda x: _reach_label(result, x),
             dots_size=4 if len(picked) <= 20 else 0,
             show_dots=len(picked) <= 20,
+            x_labels=ticks,
             show_minor_x_labels=True,
-            x_labels=list(range(1, turns + 1)) if turns <= 12 else None,
             xrange=(1, max(turns, 2)),
             css=LINE_CSS,
         )
@@ -176,15 +182,15 @@ def cumulative_by_turn(result: Estimate) -> Chart:
     for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):
         figures = result.approaches[key].turns
         series = [(t, float(figures[t - 1].cumulative_usd)) for t in picked]
-        chart.add(SHORT_LABELS[key], series, stroke_style={"width": 4, "dasharray": dash})
-    last = ", ".join(
-        f"{SHORT_LABELS[k]} {_usd(float(result.approaches[k].per_session_usd))}" for k in APPROACHES
-    )
+        chart.add(short_label(key), series, stroke_style={"width": 4, "dasharray": dash})
+    p = result.approaches[result.cheapest()].per_session_percentiles_usd
     return Chart(
         "cumulative",
-        "Cost of one conversation, turn by turn",
-        f"Line chart of the cumulative cost of one conversation over {turns:,} turns; "
-        f"after the last turn: {last}.",
+        "What a conversation costs by its length, and how many get that far",
+        f"Line chart of the cost of a conversation of 1 to {turns:,} turns (the 99th percentile); half of "
+        f"conversations have {percentiles['p50']:,} turns or fewer ({_usd(float(p['p50']))} with the "
+        f"cheapest way), one in ten {percentiles['p90']:,} or more ({_usd(float(p['p90']))}), one in a "
+        f"hundred {percentiles['p99']:,} or more ({_usd(float(p['p99']))}).",
         chart,
     )
 
@@ -210,7 +216,7 @@ def monthly_by_sessions(result: Estimate) -> Chart:
     for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):
         way = result.approaches[key]
         series = [(n, float(n * way.per_session_usd + way.fixed_monthly_usd)) for n in points]
-        chart.add(SHORT_LABELS[key], series, stroke_style={"width": 4, "dasharray": dash})
+        chart.add(short_label(key), series, stroke_style={"width": 4, "dasharray": dash})
     return Chart(
         "monthly",
         "Cost per month against conversations per month",
@@ -248,7 +254,7 @@ def breakdown_bars(result: Estimate) -> Chart:
             css=["file://style.css", "file://graph.css", *css],
         )
     )
-    chart.x_labels = [SHORT_LABELS[key] for key in APPROACHES]
+    chart.x_labels = [short_label(key) for key in APPROACHES]
     for index, (_category, label) in enumerate(BREAKDOWN_CATEGORIES):
         values = [float(result.approaches[key].breakdown[index].per_month_usd) for key in APPROACHES]
         # Every category keeps its series (and so its colour and pattern), even when it is all zero.

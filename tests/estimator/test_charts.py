@@ -33,8 +33,11 @@ def text(chart: charts.Chart) -> str:
 def test_three_charts_with_units_on_both_axes():
     result = estimate_compute({"file_search_calls_per_turn": "1"})
     cumulative, monthly, breakdown = charts.charts_for(result)
-    assert "Turn of the conversation (user messages)" in text(cumulative)
-    assert "Cumulative cost of one conversation (USD)" in text(cumulative)
+    assert "Length in turns · share of conversations that long or longer" in text(cumulative)
+    assert "Cost of a conversation of that length (USD)" in text(cumulative)
+    # Default inputs: half of conversations have 6 turns or fewer; 51 % get to turn 6, 10 % to turn
+    # 18, 1 % to turn 35, the 99th percentile, where the chart ends.
+    assert "6 · 51%" in text(cumulative) and "18 · 10%" in text(cumulative) and "35 · 1%" in text(cumulative)
     assert "Conversations per month" in text(monthly) and "Cost per month (USD)" in text(monthly)
     assert "Way to run the agent" in text(breakdown) and "Cost per month (USD)" in text(breakdown)
     assert "$" in text(monthly)  # dollar tick labels
@@ -58,7 +61,7 @@ def test_long_conversations_are_sampled_so_the_page_stays_small():
     assert charts.sampled_turns(5) == [1, 2, 3, 4, 5]
     picked = charts.sampled_turns(1000)
     assert len(picked) == charts.MAX_POINTS and picked[0] == 1 and picked[-1] == 1000
-    result = estimate_compute({"turns_per_session": "1000"})
+    result = estimate_compute({"turns_per_session": "1000", "turns_distribution": "fixed"})
     assert len(charts.cumulative_by_turn(result).data_uri) < 60_000
 
 

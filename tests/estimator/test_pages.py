@@ -217,7 +217,7 @@ class TestResults:
         bodies = [client.get(url.replace("&amp;", "&")).content.decode() for url, _, _ in charts]
         assert all(body.startswith("<svg") for body in bodies)
         assert all("USD" in body for body in bodies)  # axes carry their unit
-        assert "Turn of the conversation" in bodies[0]
+        assert "Length in turns" in bodies[0]
 
     def test_htmx_request_gets_only_the_results_partial(self, client):
         response = page(client, WORKED, **{"HX-Request": "true"})
