@@ -183,8 +183,8 @@ def _finished_turn(rules: ConversationRules, turn_index: int) -> tuple[int, int]
     return kept, stable
 
 
-class _Counter:
-    """Running token counts of one price class for the turn in progress."""
+class _TurnCounts:
+    """The token counts of the turn in progress at one set of prices, then closed into its columns."""
 
     __slots__ = ("calls", "input", "cacheable", "writable", "visible", "reasoning")
 
@@ -198,6 +198,20 @@ class _Counter:
         columns.writable.append(self.writable)
         columns.visible.append(self.visible)
         columns.reasoning.append(self.reasoning)
+        self.calls = self.input = self.cacheable = self.writable = self.visible = self.reasoning = 0
+
+
+def _turn_shapes(rules: ConversationRules, turns: int) -> list[tuple[list[tuple[int, int, int]], int, int]]:
+    """Per turn: its calls as (count, visible output, result tokens) runs, the final call last, and what
+    the history keeps of it once it is over (tokens kept, tokens of its leading segments kept in place)."""
+    shapes = []
+    for index in range(turns):
+        calls = [
+            (r.per_turn[index], rules.tool_call, r.result_tokens) for r in rules.rounds if r.per_turn[index]
+        ]
+        calls.append((1, rules.reply, 0))
+        shapes.append((calls, *_finished_turn(rules, index)))
+    return shapes
 
 
 def simulate(rules: ConversationRules, turns: int, trace: list[CallTrace] | None = None) -> ConversationUsage:
@@ -209,17 +223,16 @@ def simulate(rules: ConversationRules, turns: int, trace: list[CallTrace] | None
     caching, writes, reasoning = rules.caching, rules.writes_cache, rules.reasoning
     carried = rules.reasoning if rules.carries_reasoning else 0
     expires, warm, input_limit = rules.cache_expires_between_turns, rules.warm_prefix, rules.input_limit
+    standard, long_context = _TurnCounts(), _TurnCounts()
     # The first call of the conversation finds the instructions and tools cached when the prefix is warm.
-    previous_input, previous_view, crossing = 0, (1, False), base if warm else 0
-    for turn in range(1, turns + 1):
-        standard, long_context = _Counter(), _Counter()
+    previous_input, previous_start, previous_reply_only = 0, 1, False
+    crossing = base if warm else 0
+    for turn, (calls, kept, stable) in enumerate(_turn_shapes(rules, turns), start=1):
         start, reply_only = _last_messages_start(turn, rules.last_messages)
         earlier = history.from_turn(start, reply_only) if start < turn else 0
         current = rules.user
         context = 0
         first_of_turn = True
-        calls = [(r.per_turn[turn - 1], rules.tool_call, r.result_tokens) for r in rules.rounds]
-        calls.append((1, rules.reply, 0))  # the final call, whose output is the reply
         for count, visible, result in calls:
             for _ in range(count):
                 # Truncation: a view of the full history, chosen afresh before each call.
@@ -237,34 +250,33 @@ def simulate(rules: ConversationRules, turns: int, trace: list[CallTrace] | None
 
                 # P: the leading tokens that are the same segments as in the previous call. Two views
                 # share everything up to their first difference only when they start at the same segment.
-                view = (start, reply_only)
                 if first_of_turn and expires:
                     shared = base if warm else 0
-                elif view != previous_view:
+                elif start != previous_start or reply_only != previous_reply_only:
                     shared = base
                 else:
                     shared = crossing if first_of_turn else previous_input
                 cacheable = shared // step * step if caching and shared >= CACHE_MIN_TOKENS else 0
                 writable = context // step * step if writes and context >= CACHE_MIN_TOKENS else 0
 
-                bucket = long_context if threshold is not None and context > threshold else standard
-                bucket.calls += 1
-                bucket.input += context
-                bucket.cacheable += cacheable
-                bucket.writable += writable
-                bucket.visible += visible
-                bucket.reasoning += reasoning
+                counts = long_context if threshold is not None and context > threshold else standard
+                counts.calls += 1
+                counts.input += context
+                counts.cacheable += cacheable
+                counts.writable += writable
+                counts.visible += visible
+                counts.reasoning += reasoning
                 if trace is not None:
-                    output = visible + reasoning
-                    is_long = bucket is long_context
-                    call = CallTrace(turn, context, shared, cacheable, writable, output, is_long, start)
-                    trace.append(call)
-                previous_input, previous_view, first_of_turn = context, view, False
+                    output, is_long = visible + reasoning, counts is long_context
+                    trace.append(
+                        CallTrace(turn, context, shared, cacheable, writable, output, is_long, start)
+                    )
+                previous_input, previous_start, previous_reply_only = context, start, reply_only
+                first_of_turn = False
                 current += visible + result + carried
         standard.close(usage.standard)
         long_context.close(usage.long_context)
         usage.context_tokens.append(context)
-        kept, stable = _finished_turn(rules, turn - 1)
         history.add(kept, rules.reply)
         # What the next turn's first call finds in place of this turn's last context, when its view starts
         # where this one did: all before this turn, then this turn up to the first segment not kept.

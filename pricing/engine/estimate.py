@@ -89,18 +89,36 @@ class _Way:
             categories["tool_fees"] = searches + code
         return {key: reported(value) for key, value in categories.items()}
 
+    @property
+    def has_fees(self) -> bool:
+        """Does anything beside tokens depend on the turn (searches billed per call, a code session)?"""
+        searches = self.searches
+        return bool(
+            (self.file_search_fee and searches["file_search"])
+            or (self.web_search_fee and searches["web_search"])
+            or self.shape.first_code_turn is not None
+        )
+
     def turn_figures(self) -> tuple[TurnFigures, ...]:
-        """t = 1 .. the 99th-percentile length: each turn's own cost, and cost(t)."""
+        """t = 1 .. the 99th-percentile length: each turn's own cost, and cost(t). Ways that share a
+        conversation and bill nothing per turn beside tokens share the figures too."""
+        if self.has_fees:
+            return self._turn_figures()
+        if self.ledger.figures is None:
+            self.ledger.figures = self._turn_figures()
+        return self.ledger.figures
+
+    def _turn_figures(self) -> tuple[TurnFigures, ...]:
         figures = []
         cumulative = ZERO
-        reach = self.population.reach
+        reach = self.population.reported_reach
         for index, tokens in enumerate(self.ledger.turns(self.population.p99_turns)):
             cost = tokens.cost + self.search_cost(index)
             cumulative += cost
             figures.append(
                 TurnFigures(
                     turn=index + 1,
-                    reach=reported(reach[index]),
+                    reach=reach[index],
                     model_calls=tokens.calls,
                     input=tokens.input,
                     input_cached=tokens.cached,

@@ -15,6 +15,7 @@ from operator import mul
 from agentloop.usage import tokens_cost
 from pricing.engine.conversation import ConversationRules, ConversationUsage, PriceClassColumns, simulate
 from pricing.engine.population import Population
+from pricing.engine.results import TurnFigures
 from pricing.sheet import TierPrices, TokenRates
 
 ZERO = Decimal(0)
@@ -92,6 +93,8 @@ class TokenLedger:
             self.classes.append((self.usage.long_context, tier.long_context))
         reach = population.reach
         self._turns: list[TurnTokens] = []
+        # The per-turn figures of a way that bills nothing per turn beside tokens (`estimate._Way`).
+        self.figures: tuple[TurnFigures, ...] | None = None
         self.expected_calls = sum(_weighted(reach, columns.calls) for columns, _ in self.classes)
         self.expected = [
             self._billed(

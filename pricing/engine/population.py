@@ -19,6 +19,7 @@ from decimal import Context, Decimal, localcontext
 from pricing.workload import Workload
 
 PRECISION = Context(prec=60)
+REPORTED = Context(prec=30)
 MAX_TURNS = 1000
 GEOMETRIC_SPAN = 20  # the longest geometric length is 20 times the mean
 PERCENTILES = (("p50", 50), ("p90", 90), ("p99", 99))
@@ -34,6 +35,11 @@ class Population:
     # mean_turns as an exact fraction (numerator / denominator): minutes are n * session_minutes / mean.
     mean_numerator: int
     mean_denominator: int
+
+    @property
+    def reported_reach(self) -> tuple[Decimal, ...]:
+        """reach(t) for t = 1 .. the 99th percentile, as the estimate reports it (30 digits)."""
+        return tuple(REPORTED.plus(share) for share in self.reach[: self.p99_turns])
 
     @property
     def max_turns(self) -> int:
@@ -84,7 +90,7 @@ def _geometric(mean: int) -> Population:
         distribution="geometric",
         shares=tuple(shares),
         reach=tuple(reach),
-        mean_turns=sum((n * share for n, share in enumerate(shares, start=1)), Decimal(0)),
+        mean_turns=Decimal(numerator) / Decimal(denominator),
         percentiles={key: _geometric_quantile(mean, longest, level) for key, level in PERCENTILES},
         mean_numerator=numerator,
         mean_denominator=denominator,

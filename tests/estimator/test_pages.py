@@ -305,10 +305,13 @@ class TestHowWeCalculate:
         for spec in FIELDS:
             assert f"<code>{spec.name}</code>" in html, spec.name
         for phrase in (
-            "Dropped turns stay dropped for the rest of the conversation",
+            "A turn left out of one call comes back for a later call with room for it.",
+            "costs about a third more than 8 turns every time",
+            "272,000-token input limit",
+            "floor(t·r + ½) − floor((t−1)·r + ½)",
             "Context overflow is priced as if the API accepted it",
             "we seed the 1,047,576 of OpenAI's model page (the table now holds 1,047,576 for gpt-4.1)",
-            "floor(P / 128) × 128",
+            "floor(P / step) × step",
             "break-even months = build ÷",
             "community reports say they do",
         ):
