@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The API's docs page: its Swagger UI assets are served from here, never a CDN.
+    "ninja",
     "django_htmx",
     "pricing",
     "estimator",

@@ -1,17 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from estimator.api import api
 from estimator.ratelimit import ratelimit
-from estimator.views import api, health, pages, share, tokens
+from estimator.views import health, pages, share, tokens
 
 # Password guessing: at most 10 admin login attempts per client per 5 minutes (POSTs only).
 admin.site.login = ratelimit("admin-login", limit=10, period=300, what="login attempts")(admin.site.login)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
-    path("api/estimate", api.estimate_api, name="api-estimate"),
-    path("api/prices", api.prices_api, name="api-prices"),
-    path("api/prices/<str:model>", api.model_prices_api, name="api-model-prices"),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
     # Measured runs of the reference loop, the run inspector and calibration (issue 5).
     path("runs/", include("runs.urls")),

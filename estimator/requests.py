@@ -1,7 +1,8 @@
-"""The JSON API: `/api/estimate`, `/api/prices`, `/api/prices/<model>`.
+"""Reading an API request: its JSON body or its query string, with the limits the API promises.
 
-Views only parse, call one function and render. Every bad input is a 4xx whose body names the field:
-`{"errors": {"field": ["message", ...]}}`.
+A body must be `application/json` (else 415), at most `ESTIMATE_MAX_BODY_BYTES` (else 413), valid JSON
+with no NaN or Infinity, an object, and at most 20 levels deep; JSON numbers become exact Decimals, so
+0.1 is 0.1. Each failure is a `BadRequest` whose errors name `body`.
 """
 
 from __future__ import annotations
@@ -11,32 +12,25 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
-
-from estimator.services import EstimateInputError, estimate_compute, parse_as_of
-from pricing.catalog import PriceTableError, price_list, price_sheet_for
+from django.http import HttpRequest
 
 MAX_JSON_DEPTH = 20
 
 
 class BadRequest(Exception):
+    """A request the API cannot read: `status` says how (400, 413, 415), `errors` names the field."""
+
     def __init__(self, status: int, errors: dict[str, list[str]]):
         super().__init__(errors)
         self.status = status
         self.errors = errors
 
 
-def error_response(status: int, errors: dict[str, list[str]]) -> JsonResponse:
-    return JsonResponse({"errors": errors}, status=status)
-
-
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _depth(value, limit: int = MAX_JSON_DEPTH) -> int:
+def _depth(value: object, limit: int = MAX_JSON_DEPTH) -> int:
     stack = [(value, 1)]
     deepest = 0
     while stack:
@@ -83,37 +77,3 @@ def query_inputs(request: HttpRequest) -> dict:
     except TooManyFieldsSent:
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
         raise BadRequest(400, {"body": [f"Too many query parameters (at most {limit:,})."]}) from None
-
-
-@csrf_exempt  # A JSON API for scripts: no cookies are read, so there is nothing to forge.
-@require_http_methods(["GET", "POST"])
-def estimate_api(request: HttpRequest) -> JsonResponse:
-    try:
-        inputs = json_body(request) if request.method == "POST" else query_inputs(request)
-        result = estimate_compute(inputs)
-    except BadRequest as exc:
-        return error_response(exc.status, exc.errors)
-    except EstimateInputError as exc:
-        return error_response(400, exc.errors)
-    return JsonResponse(result.to_dict())
-
-
-@require_GET
-def prices_api(request: HttpRequest) -> JsonResponse:
-    try:
-        as_of = parse_as_of(request.GET.get("as_of"))
-    except EstimateInputError as exc:
-        return error_response(400, exc.errors)
-    return JsonResponse(price_list(as_of))
-
-
-@require_GET
-def model_prices_api(request: HttpRequest, model: str) -> JsonResponse:
-    try:
-        as_of = parse_as_of(request.GET.get("as_of"))
-        sheet = price_sheet_for(model, as_of)
-    except EstimateInputError as exc:
-        return error_response(400, exc.errors)
-    except PriceTableError as exc:
-        return error_response(404, {exc.field: [str(exc)]})
-    return JsonResponse(sheet.to_dict())
