@@ -148,8 +148,11 @@ def test_cached_never_exceeds_input_in_any_call(workload, price_sheet, approach)
 
 
 @settings(max_examples=200, deadline=None)
-@given(workloads(), SHEETS)
-def test_turning_caching_off_never_lowers_cost(workload, price_sheet):
+@given(workloads())
+def test_turning_caching_off_never_lowers_cost(workload):
+    # For a model without a cache-write price. One billed for writes pays them on every call (above the
+    # input price), so with few reads caching can cost more than none: cost model v2's rule.
+    price_sheet = READS_ONLY
     cached = estimate(price_sheet, workload.replace(prompt_caching=True))
     uncached = estimate(price_sheet, workload.replace(prompt_caching=False))
     assert never_lower(per_session(cached), per_session(uncached))
