@@ -30,7 +30,7 @@ import openai  # noqa: E402
 
 from agentloop.history import History  # noqa: E402
 from agentloop.loop import Agent  # noqa: E402
-from agentloop.script import bundled_scripts  # noqa: E402
+from agentloop.offline import bundled_scripts  # noqa: E402
 
 
 class Rates:  # gpt-4.1 standard
@@ -72,7 +72,7 @@ def main() -> int:
     user = "Do you ship to Norway?"  # no scripted turn: the server answers with a plain reply, one call
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "agentloop.fake_server", "--port", str(port)],
+        [sys.executable, "-m", "agentloop.offline", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         env={**os.environ, "PYTHONPATH": str(ROOT)},

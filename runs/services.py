@@ -8,7 +8,6 @@ cost engine and sets the estimate for `chat_completions` against the measured co
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,19 +17,27 @@ from statistics import fmean
 import openai
 from django.utils import timezone
 
-from agentloop.fake_server import FakeOpenAIServer
 from agentloop.loop import Agent, Limits
-from agentloop.script import BUNDLED, Script, ScriptError, bundled_script_path, load_script
+from agentloop.offline import (
+    BUNDLED,
+    OfflineServer,
+    Script,
+    ScriptError,
+    bundled_script_path,
+    free_port,
+    load_script,
+)
 from agentloop.tokens import TOKENS_PRIMING_REPLY, count_message, count_tools, encoding_for_model
+from agentloop.tools import ToolRegistry
 from pricing.catalog import PriceTableError, price_sheet_for, sync_prices, today
 from pricing.engine import estimate
 from pricing.models import LanguageModel
 from pricing.sheet import PriceSheet, decimal_str
 from pricing.workload import Workload, parse_workload
+from runs.liveness import current_process
 from runs.models import Run, RunStatus
 from runs.storage import DatabaseStorage
 
-OFFLINE_PORTS = range(8500, 8600)
 CALIBRATION_TOLERANCE = Decimal("0.02")
 # The estimator inputs a run determines; the others keep their defaults (they do not change the cost
 # of one conversation on chat_completions: traffic, fees, build and maintenance).
@@ -73,14 +80,10 @@ def script_resolve(spec: str) -> tuple[Script, str]:
 
 def free_offline_port() -> int:
     """A free port in 8500-8599, the range this project's helpers use on a shared machine."""
-    for port in OFFLINE_PORTS:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise MeasureError("no free port in 8500-8599 for the offline server", "offline")
+    try:
+        return free_port()
+    except OSError:
+        raise MeasureError("no free port in 8500-8599 for the offline server", "offline") from None
 
 
 def price_sheet_for_run(model: str, as_of: date | None = None) -> PriceSheet:
@@ -90,6 +93,18 @@ def price_sheet_for_run(model: str, as_of: date | None = None) -> PriceSheet:
         return price_sheet_for(model, as_of or today())
     except PriceTableError as exc:
         raise MeasureError(str(exc), "model") from None
+
+
+def _client_for(offline: bool, base_url: str | None, api_key: str | None) -> tuple[str | None, str]:
+    """(base_url, api_key) for the SDK client; MeasureError when neither a key nor --offline is given."""
+    if offline and base_url:
+        raise MeasureError("give either --offline or --base-url, not both", "base_url")
+    api_key = api_key or os.environ.get("OPENAI_API_KEY")
+    if not offline and not api_key:
+        if base_url is None:
+            raise MeasureError("OPENAI_API_KEY is not set: set it, or use --offline", "api_key")
+        api_key = "not-needed"  # many local OpenAI-compatible servers take any key
+    return base_url, "offline" if offline else str(api_key)
 
 
 def run_measure(
@@ -105,46 +120,85 @@ def run_measure(
     limits: Limits | None = None,
     as_of: date | None = None,
 ) -> Run:
-    """Run every turn of a script through the loop and store the run; failures are stored, then raised."""
+    """Run every turn of a script through the loop and store the run; failures are stored, then raised.
+    The script is checked whole first (tool schemas, names, Unicode): a bad one leaves no run behind."""
     script, source = script_resolve(spec)
+    registry = script.registry()  # the schemas were checked when the script loaded
     model = model or script.model
     sheet = price_sheet_for_run(model, as_of)
-    if offline and base_url:
-        raise MeasureError("give either --offline or --base-url, not both", "base_url")
-    api_key = api_key or os.environ.get("OPENAI_API_KEY")
-    if not offline and not api_key:
-        if base_url is None:
-            raise MeasureError("OPENAI_API_KEY is not set: set it, or use --offline", "api_key")
-        api_key = "not-needed"  # many local OpenAI-compatible servers take any key
+    base_url, api_key = _client_for(offline, base_url, api_key)
+    run = Run.objects.create(
+        script_name=script.name,
+        script_file=source,
+        model=model,
+        encoding=encoding_for_model(model),
+        endpoint="offline" if offline else (base_url or str(openai.OpenAI(api_key=api_key).base_url)),
+        offline=offline,
+        price_as_of=sheet.as_of,
+        price_version=sheet.version,
+        history_budget=history_budget,
+        tool_definitions=script.tool_definitions(),
+        turns_planned=len(script.turns),
+        measured_by=current_process(),
+        heartbeat_at=timezone.now(),
+    )
+    return _measure(run, script, registry, sheet, base_url, api_key, max_retries, timeout, limits)
+
+
+def run_resume(
+    run_id: int,
+    *,
+    api_key: str | None = None,
+    max_retries: int = 2,
+    timeout: float = 60.0,
+    limits: Limits | None = None,
+) -> Run:
+    """Continue an interrupted (or failed) run where its last save left it, with the same script,
+    model, endpoint and prices; no tool call that may have run before is run again."""
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None:
+        raise MeasureError(f"no run {run_id}", "resume")
+    status = run.effective_status
+    if status == RunStatus.COMPLETED:
+        raise MeasureError(f"run {run_id} is completed: nothing to resume", "resume")
+    if status == RunStatus.RUNNING:
+        raise MeasureError(f"run {run_id} is still being measured (by {run.measured_by})", "resume")
+    script, _ = script_resolve(run.script_file or run.script_name)
+    registry = script.registry()  # the schemas were checked when the script loaded
+    sheet = price_sheet_for_run(run.model, run.price_as_of)
+    base_url, api_key = _client_for(run.offline, None if run.offline else run.endpoint, api_key)
+    Run.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, error="", measured_by=current_process(), heartbeat_at=timezone.now()
+    )
+    run.refresh_from_db()
+    return _measure(run, script, registry, sheet, base_url, api_key, max_retries, timeout, limits)
+
+
+def _measure(
+    run: Run,
+    script: Script,
+    registry: ToolRegistry,
+    sheet: PriceSheet,
+    base_url: str | None,
+    api_key: str,
+    max_retries: int,
+    timeout: float,
+    limits: Limits | None,
+) -> Run:
     # The offline server reports cache writes for a model the price table bills for them.
-    writes = {model} if sheet.tier("standard").rates.cache_write is not None else set()
+    writes = {run.model} if sheet.tier("standard").rates.cache_write is not None else set()
     server = None
-    if offline:
-        server = FakeOpenAIServer([script], port=free_offline_port(), cache_write_models=writes).start()
+    if run.offline:
+        server = OfflineServer([script], port=free_offline_port(), cache_write_models=writes)
     try:
-        client = openai.OpenAI(
-            api_key="offline" if offline else api_key, base_url=server.base_url if server else base_url
-        )
-        run = Run.objects.create(
-            script_name=script.name,
-            script_file=source,
-            model=model,
-            encoding=encoding_for_model(model),
-            endpoint="offline" if offline else (base_url or str(client.base_url)),
-            offline=offline,
-            price_as_of=sheet.as_of,
-            price_version=sheet.version,
-            history_budget=history_budget,
-            tool_definitions=script.tool_definitions(),
-            turns_planned=len(script.turns),
-        )
+        client = openai.OpenAI(api_key=api_key, base_url=server.start().base_url if server else base_url)
         agent = Agent(
             client,
-            model,
+            run.model,
             system=script.system,
-            tools=script.registry(),
+            tools=registry,
             prices=sheet.tier("standard"),
-            history_budget=history_budget,
+            history_budget=run.history_budget,
             limits=limits or Limits(),
             max_retries=max_retries,
             timeout=timeout,
@@ -152,7 +206,9 @@ def run_measure(
             conversation_id=str(run.pk),
         )
         try:
-            for turn in script.turns:
+            if agent.interrupted:
+                agent.finish_interrupted_turn()
+            for turn in script.turns[agent.turns_completed :]:
                 agent.send(turn.user)
         except Exception as exc:
             Run.objects.filter(pk=run.pk).update(
@@ -173,7 +229,7 @@ def run_to_dict(run: Run) -> dict:
         "script": run.script_name,
         "model": run.model,
         "endpoint": run.endpoint,
-        "status": run.status,
+        "status": run.effective_status,
         "error": run.error or None,
         "turns": run.turns_completed,
         "price_as_of": run.price_as_of.isoformat(),
@@ -272,7 +328,7 @@ def run_derive_workload(run: Run) -> Workload:
     if not calls or not turns or run.turns_completed == 0:
         raise CalibrationError(f"run {run.pk} has no completed turn to calibrate from")
     turns = turns[: run.turns_completed]
-    encoding = run.encoding
+    encoding = run.model  # the counter renders per model family (gpt-5's tool calls differ from gpt-4o's)
     system = next((m for m in run.messages if m.get("role") == "system"), None)
     replies = [c for c in calls if not c.tool_calls and c.turn <= run.turns_completed]
     tool_rounds = [c for c in calls if c.tool_calls and c.turn <= run.turns_completed]
@@ -291,7 +347,7 @@ def run_derive_workload(run: Run) -> Workload:
                 result_sizes.append(sum(results))
         if turn[-1].get("role") == "assistant" and not turn[-1].get("tool_calls"):
             reply_history.append(count_message(turn[-1], encoding))
-    reply_output = fmean(c.completion_tokens for c in replies)
+    reply_output = fmean(c.completion_tokens - c.reasoning_tokens for c in replies)  # visible output only
     reply_overhead = fmean(reply_history) - reply_output if reply_history else 0
     inputs = {
         "model": run.model,
@@ -310,7 +366,7 @@ def run_derive_workload(run: Run) -> Workload:
         "keep_tool_results_in_history": True,
     }
     if tool_rounds:
-        call_output = fmean(c.completion_tokens for c in tool_rounds)
+        call_output = fmean(c.completion_tokens - c.reasoning_tokens for c in tool_rounds)
         inputs["tool_call_tokens"] = round(call_output)
         inputs["tool_result_tokens"] = round(fmean(result_sizes) + fmean(call_history) - call_output)
     if run.history_budget is not None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from agentloop.storage import Conversation
 from agentloop.usage import CallRecord, ToolCallRecord, Usage
@@ -94,4 +95,5 @@ class DatabaseStorage:
         run.calls_count = run.calls.count()
         run.messages = messages
         run.turns_completed = turns_completed
+        run.heartbeat_at = timezone.now()
         run.save()
