@@ -24,7 +24,7 @@ from typing import Any
 from agentloop.offline.cache import PromptCache
 from agentloop.offline.scripts import Script, ScriptTurn
 from agentloop.tokens import TOKENS_PER_TOOL_CALL, count_text, encoding_for_model, get_encoding
-from agentloop.tokens.chat import count_rendered, render_chat, rendered_tokens
+from agentloop.tokens.chat import render_chat, rendered_tokens
 
 NO_SCRIPT_REPLY = "This offline server has no workload script whose system prompt matches this conversation."
 # Hidden reasoning per model call of a reasoning model, by reasoning effort.
@@ -237,9 +237,9 @@ class FakeOpenAI:
 
     def usage(self, body: dict, answer: Answer) -> dict:
         """Usage as OpenAI reports it: the prompt once, every choice's output (reasoning included)."""
-        rendered = render_chat(body)
-        prompt_tokens = count_rendered(rendered)
-        cache = self.cache.use(body["model"], rendered_tokens(rendered))
+        tokens = rendered_tokens(render_chat(body))
+        prompt_tokens = len(tokens)
+        cache = self.cache.use(body["model"], tokens)
         n = body.get("n") or 1
         completion = n * (answer.visible_tokens + answer.reasoning_tokens)
         return {

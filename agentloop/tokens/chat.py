@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from agentloop.tokens import media
@@ -281,32 +282,35 @@ PLACEHOLDER = (1 << 30) + 16
 
 def rendered_tokens(rendered: Rendered) -> list[int]:
     """The prompt as token ids, for the prefix cache: framing and extras as ids no text can produce,
-    an extra's ids derived from its message so identical prompts give identical sequences."""
-    encoding = get_encoding(encoding_for_model(rendered.model))
+    an extra's ids derived from its message so identical prompts give identical sequences.
+    `len(rendered_tokens(r)) == count_rendered(r)`."""
+    encoding = encoding_for_model(rendered.model)
     tokens: list[int] = []
     for index, (header, content) in enumerate(rendered.messages):
         tokens.append(IM_START)
         for piece in header:
-            tokens.extend([CHANNEL] if piece == SPECIAL else encoding.encode_ordinary(piece))
+            tokens.extend([CHANNEL] if piece == SPECIAL else _encode(piece, encoding))
         tokens.append(IM_SEP)
-        body = _encode(encoding, content)
+        body = list(_encode(content, encoding))
         extra = rendered.extras.get(index, 0)
         if extra < 0:
             del body[max(0, len(body) + extra) :]
         tokens.extend(body)
         tokens.extend(_placeholders(extra, index, content))
         tokens.append(IM_END)
-    end = rendered.extras.get(END, 0)
-    tokens.extend(_placeholders(end, END, ""))
+    tokens.extend(_placeholders(rendered.extras.get(END, 0), END, ""))
     priming = HARMONY_PRIMING_REPLY if primes_like_harmony(rendered.model) else TOKENS_PRIMING_REPLY
-    return tokens + [IM_START, *encoding.encode_ordinary("assistant"), IM_SEP][:priming]
+    return tokens + [IM_START, *_encode("assistant", encoding), IM_SEP][:priming]
 
 
-def _encode(encoding: Any, text: str) -> list[int]:
+@lru_cache(maxsize=1024)
+def _encode(text: str, encoding: str) -> tuple[int, ...]:
+    """A text's token ids; memoised, since a conversation re-sends the same system prompt and tools."""
+    tokenizer = get_encoding(encoding)
     try:
-        return encoding.encode_ordinary(text)
-    except UnicodeEncodeError:
-        return encoding.encode_ordinary(text.encode("utf-8", "replace").decode())
+        return tuple(tokenizer.encode_ordinary(text))
+    except UnicodeEncodeError:  # a lone surrogate: counted as the replacement character it becomes
+        return tuple(tokenizer.encode_ordinary(text.encode("utf-8", "replace").decode()))
 
 
 def _placeholders(count: int, index: int, content: str) -> list[int]:
