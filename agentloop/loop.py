@@ -12,51 +12,29 @@ Every model call and tool call is logged on the `agentloop` logger (`record.agen
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import openai
 
 from agentloop.history import History
+from agentloop.limits import (  # noqa: F401 - the loop's API: its limits and errors
+    CostLimitExceeded,
+    Limits,
+    LoopLimitError,
+    ToolRoundLimitExceeded,
+    TurnInterrupted,
+    WallTimeExceeded,
+)
+from agentloop.logs import log_model_call, log_tool_call
+from agentloop.response import OnText, read_completion, read_stream
 from agentloop.storage import Storage
 from agentloop.tokens import count_tools
 from agentloop.tools import ToolError, ToolRegistry
-from agentloop.usage import CallRecord, Prices, ToolCallRecord, Usage, call_cost
+from agentloop.usage import CallRecord, Prices, ToolCallRecord, call_cost
 
-log = logging.getLogger("agentloop")
 INTERRUPTED_TOOL_RESULT = "error: this tool call was interrupted and is not run again; ask again if needed"
-OnText = Callable[[str], Any]  # receives the reply's text as it streams in
-
-
-class LoopLimitError(RuntimeError):
-    """A limit stopped the turn; what was done so far is saved."""
-
-
-class ToolRoundLimitExceeded(LoopLimitError):
-    pass
-
-
-class CostLimitExceeded(LoopLimitError):
-    pass
-
-
-class WallTimeExceeded(LoopLimitError):
-    pass
-
-
-class TurnInterrupted(RuntimeError):
-    """`send` while the last turn never finished: call `finish_interrupted_turn()` first."""
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_tool_rounds: int = 10  # per turn
-    max_cost_usd: Decimal | None = None  # per conversation
-    max_seconds: float | None = None  # per turn, wall time
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +46,7 @@ class TurnResult:
     @property
     def cost_usd(self) -> Decimal | None:
         costs = [call.cost_usd for call in self.calls]
-        return None if any(cost is None for cost in costs) else sum(costs, Decimal(0))  # type: ignore[misc]
+        return None if None in costs else sum(costs, Decimal(0))  # type: ignore[arg-type]
 
 
 class Agent:
@@ -81,7 +59,7 @@ class Agent:
         tools: ToolRegistry | None = None,
         prices: Prices | None = None,
         history_budget: int | None = None,
-        limits: Limits = Limits(),
+        limits: Limits | None = None,
         max_retries: int = 2,
         timeout: float = 60.0,
         storage: Storage | None = None,
@@ -91,7 +69,7 @@ class Agent:
         if tool_errors not in ("return", "raise"):
             raise ValueError("tool_errors must be 'return' or 'raise'")
         self.client = client.with_options(max_retries=max_retries, timeout=timeout)
-        self.model, self.prices, self.limits, self.timeout = model, prices, limits, timeout
+        self.model, self.prices, self.limits, self.timeout = model, prices, limits or Limits(), timeout
         self.history_budget, self.tool_errors = history_budget, tool_errors
         self.tools = tools or ToolRegistry()
         self.tool_definitions = self.tools.definitions()
@@ -112,15 +90,13 @@ class Agent:
 
     @property
     def interrupted(self) -> bool:
-        users = sum(1 for message in self.history.messages if message.get("role") == "user")
-        return users > self.turns_completed
+        return sum(1 for m in self.history.messages if m.get("role") == "user") > self.turns_completed
 
     def send(self, user_text: str, on_text: OnText | None = None) -> TurnResult:
         """Run one turn; with `on_text` the model's replies stream to it as they arrive."""
         if self.interrupted:
-            raise TurnInterrupted(
-                f"turn {self.turns_completed + 1} never finished: call finish_interrupted_turn() first"
-            )
+            turn = self.turns_completed + 1
+            raise TurnInterrupted(f"turn {turn} never finished: call finish_interrupted_turn() first")
         self.history.append({"role": "user", "content": user_text})
         return self._run_turn(0, on_text)
 
@@ -131,22 +107,15 @@ class Agent:
         messages = self.history.messages
         last_user = max(i for i, m in enumerate(messages) if m.get("role") == "user")
         answered = {m["tool_call_id"] for m in messages[last_user:] if m.get("role") == "tool"}
-        for call in self.calls:
-            for tool_call in call.tool_calls:
-                if call.turn == self.turns_completed + 1 and tool_call.id not in answered:
-                    # It may have run before the crash: running it again could repeat a side effect.
-                    tool_call.error = "interrupted; not run again"
-                    self._changed[call.index] = call
-                    self._log(
-                        "tool_call",
-                        logging.WARNING,
-                        turn=call.turn,
-                        **_tool_fields(tool_call),
-                        latency_ms=0.0,
-                    )
-                    self.history.append(
-                        {"role": "tool", "tool_call_id": tool_call.id, "content": INTERRUPTED_TOOL_RESULT}
-                    )
+        for call in (c for c in self.calls if c.turn == self.turns_completed + 1):
+            for tool_call in (t for t in call.tool_calls if t.id not in answered):
+                # It may have run before the crash: running it again could repeat a side effect.
+                tool_call.error = "interrupted; not run again"
+                self._changed[call.index] = call
+                log_tool_call(self.conversation_id, tool_call, call.turn, 0.0)
+                self.history.append(
+                    {"role": "tool", "tool_call_id": tool_call.id, "content": INTERRUPTED_TOOL_RESULT}
+                )
         return self._run_turn(sum(1 for m in messages[last_user:] if m.get("tool_calls")), on_text)
 
     def _run_turn(self, rounds: int, on_text: OnText | None) -> TurnResult:
@@ -192,28 +161,27 @@ class Agent:
         began = time.perf_counter()
         try:
             raw = self.client.chat.completions.with_raw_response.create(**request)
-            message, finish_reason, usage = _read(raw.parse(), on_text)
+            reply = read_stream(raw.parse(), on_text) if on_text is not None else read_completion(raw.parse())
         except openai.APIError as exc:
-            record.latency_ms = (time.perf_counter() - began) * 1000
             record.error, record.request_id = f"{type(exc).__name__}: {exc}", getattr(exc, "request_id", None)
-            self._log_call(record, dropped)
             raise
-        record.latency_ms = (time.perf_counter() - began) * 1000
+        finally:
+            record.latency_ms = (time.perf_counter() - began) * 1000
+            if record.error is not None:
+                log_model_call(self.conversation_id, record, dropped)
         record.retries_taken, record.request_id = raw.retries_taken, raw.request_id
-        record.finish_reason, record.reply, record.usage = finish_reason, message["content"], usage
-        record.cost_usd = call_cost(usage, self.prices) if self.prices is not None else None
+        record.finish_reason, record.reply, record.usage = reply.finish_reason, reply.content, reply.usage
+        record.cost_usd = call_cost(reply.usage, self.prices) if self.prices is not None else None
         record.tool_calls = [
             ToolCallRecord(c["id"], c["function"]["name"], c["function"]["arguments"])
-            for c in message["tool_calls"]
+            for c in reply.tool_calls
         ]
-        assistant: dict = {"role": "assistant", "content": message["content"]}
-        if message["tool_calls"]:
-            assistant["tool_calls"] = message["tool_calls"]
-        self.history.append(assistant)
-        self._log_call(record, dropped)
+        self.history.append(reply.message())
+        log_model_call(self.conversation_id, record, dropped)
         if self.limits.max_cost_usd is not None and self.cost_usd > self.limits.max_cost_usd:
+            ceiling = self.limits.max_cost_usd
             raise CostLimitExceeded(
-                f"conversation cost {self.cost_usd:f} USD is over the {self.limits.max_cost_usd} USD ceiling"
+                f"conversation cost {self.cost_usd:f} USD is over the {ceiling} USD ceiling"
             )
         return record
 
@@ -223,14 +191,7 @@ class Agent:
             tool_call.result = self.tools.dispatch(tool_call.name, tool_call.arguments)
         except ToolError as exc:
             tool_call.error = exc.message
-        level = logging.WARNING if tool_call.error else logging.INFO
-        self._log(
-            "tool_call",
-            level,
-            turn=turn,
-            **_tool_fields(tool_call),
-            latency_ms=(time.perf_counter() - began) * 1000,
-        )
+        log_tool_call(self.conversation_id, tool_call, turn, (time.perf_counter() - began) * 1000)
         if tool_call.error is not None and self.tool_errors == "raise":
             raise ToolError(tool_call.name, tool_call.error)
         content = tool_call.result if tool_call.error is None else f"error: {tool_call.error}"
@@ -241,76 +202,3 @@ class Agent:
             changed = list(self._changed.values())
             self.storage.save(self.conversation_id, self.history.messages, changed, self.turns_completed)
         self._changed.clear()
-
-    def _log_call(self, record: CallRecord, dropped_turns: int) -> None:
-        level = logging.ERROR if record.error else logging.INFO
-        if log.isEnabledFor(level):  # building the record costs more than the rest of the loop's work
-            fields = {k: v for k, v in record.to_dict().items() if k not in ("tool_calls", "reply")}
-            self._log(
-                "model_call",
-                level,
-                dropped_turns=dropped_turns,
-                **fields,
-                tool_calls=[t.name for t in record.tool_calls],
-            )
-
-    def _log(self, event: str, level: int, **fields: Any) -> None:
-        log.log(
-            level,
-            event.replace("_", " "),
-            extra={"agentloop": {"event": event, "conversation": self.conversation_id, **fields}},
-        )
-
-
-def _tool_fields(tool_call: ToolCallRecord) -> dict:
-    return {
-        "id": tool_call.id,
-        "name": tool_call.name,
-        "arguments": tool_call.arguments,
-        "error": tool_call.error,
-    }
-
-
-def _read(response: Any, on_text: OnText | None) -> tuple[dict, str | None, Usage]:
-    """(assistant message as a dict, finish_reason, usage) from a completion or from its stream."""
-    if on_text is None:
-        choice = response.choices[0]
-        calls = [
-            {
-                "id": c.id,
-                "type": "function",
-                "function": {"name": c.function.name, "arguments": c.function.arguments},
-            }
-            for c in choice.message.tool_calls or ()
-        ]
-        return (
-            {"content": choice.message.content, "tool_calls": calls},
-            choice.finish_reason,
-            Usage.from_api(response.usage),
-        )
-    text: list[str] = []
-    calls_by_index: dict[int, dict] = {}
-    finish_reason, usage = None, None
-    for chunk in response:
-        usage = chunk.usage or usage  # the last chunk carries the usage (stream_options.include_usage)
-        for choice in chunk.choices:
-            if choice.index != 0:
-                continue
-            finish_reason = choice.finish_reason or finish_reason
-            if choice.delta.content:
-                text.append(choice.delta.content)
-                on_text(choice.delta.content)
-            for delta in choice.delta.tool_calls or ():
-                call = calls_by_index.setdefault(
-                    delta.index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}}
-                )
-                call["id"] = delta.id or call["id"]
-                if delta.function is not None:
-                    call["function"]["name"] += delta.function.name or ""
-                    call["function"]["arguments"] += delta.function.arguments or ""
-    content = "".join(text) if text or not calls_by_index else None
-    return (
-        {"content": content, "tool_calls": [calls_by_index[i] for i in sorted(calls_by_index)]},
-        finish_reason,
-        Usage.from_api(usage),
-    )
