@@ -34,7 +34,7 @@ HARMONY_PRIMING_REPLY = 2
 TOOLS_HEADER = "# Tools\n\n## functions\n\n"
 TOOLS_BLOCK_SAVES = 1  # the namespace block costs one token less than its text (measured)
 FORCED_FUNCTION_TOKENS = 7
-RESPONSE_FORMAT_TOKENS = 4  # beyond the section's text (measured)
+RESPONSE_FORMAT_TOKENS = -3  # against the section's text (measured)
 # Chat Completions on the gpt-5 family adds a fixed block of tool instructions whenever function tools are
 # sent; the Responses API does not (measured: the same for every tool list).
 HARMONY_CHAT_TOOLS_TOKENS = 81
@@ -153,18 +153,19 @@ def tools_section(functions: list[dict], rendered: Rendered) -> str:
 
 
 def response_format_section(request: dict, rendered: Rendered) -> str | None:
-    """A Structured Outputs format: its name, its description, then the schema as compact JSON."""
+    """A Structured Outputs format: its name, then its name, description and schema as compact JSON."""
     response_format = request.get("response_format")
     if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
         return None
     spec = response_format.get("json_schema") or {}
-    lines = ["# Response Formats", "", f"## {spec.get('name', 'response')}", ""]
+    name = str(spec.get("name", "response"))
+    shown: dict = {"name": name}
     if spec.get("description"):
-        lines.append(f"// {spec['description']}")
-    schema = ts.for_response_format(spec.get("schema") or {})
-    lines.append(json.dumps(schema, separators=(",", ":"), ensure_ascii=False))
+        shown["description"] = spec["description"]
+    shown["schema"] = ts.for_response_format(spec.get("schema") or {})
     rendered.add(RESPONSE_FORMAT_TOKENS, SYSTEM)
-    return "\n".join(lines)
+    body = json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
+    return f"# Response Formats\n\n## {name}\n\n{body}"
 
 
 def forced_function(request: dict) -> str | None:
