@@ -77,7 +77,9 @@ class DatabaseStorage:
         return Conversation(messages=run.messages, calls=calls, turns_completed=run.turns_completed)
 
     @transaction.atomic
-    def save(self, conversation_id: str, messages: list[dict], calls: list[CallRecord], turns_completed: int):
+    def save(
+        self, conversation_id: str, messages: list[dict], calls: list[CallRecord], turns_completed: int
+    ) -> None:
         run = Run.objects.select_for_update().get(pk=self._run_id(conversation_id))
         for record in calls:
             Call.objects.update_or_create(run=run, index=record.index, defaults=_row_values(record))

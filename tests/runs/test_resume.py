@@ -12,17 +12,13 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from agentloop.offline import Script, bundled_script_path, bundled_scripts
-from agentloop.tools import ToolRegistry
 from runs.liveness import STALE_AFTER, current_process, process_alive
 from runs.models import Run, RunStatus
 from runs.services import MeasureError, run_measure, run_resume
+from tests.agentloop.test_resume import Crash, counting_registry
 from tests.runs.conftest import AS_OF
 
 SUPPORT = bundled_scripts()[0]
-
-
-class Crash(BaseException):
-    """The process dying inside a tool: not an Exception, so nothing catches it."""
 
 
 def dead_process() -> str:
@@ -45,21 +41,8 @@ def test_liveness_of_the_measuring_process():
 
 
 def crashing_registry(ran: list[str], crash_on: str | None):
-    def registry(script: Script) -> ToolRegistry:
-        tools = ToolRegistry()
-        for tool in script.tools:
-            function = tool["function"]
-
-            def handler(_name=function["name"], _result=tool["result"], **_arguments):
-                ran.append(_name)
-                if _name == crash_on:
-                    raise Crash(_name)
-                return _result
-
-            tools.register(function["name"], handler, parameters=function.get("parameters"))
-        return tools
-
-    return registry
+    """`Script.registry` for the support script whose tools note every run and die inside `crash_on`."""
+    return lambda script: counting_registry(ran, crash_on)
 
 
 def test_a_run_whose_process_died_is_interrupted_and_resumes_without_repeating_a_tool(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import openai
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agentloop.loop import LoopLimitError
 from agentloop.offline import BUNDLED
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         "--resume RUN_ID continues one whose process died."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("script", nargs="?", help="bundled script name or path to a script JSON file")
         parser.add_argument(
             "--resume",
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
         parser.add_argument("--json", action="store_true", help="print the run with every call as JSON")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["history_budget"] is not None and options["history_budget"] < 1:
             raise CommandError("--history-budget: must be a positive number of tokens")
         if options["max_retries"] < 0:
