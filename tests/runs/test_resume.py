@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from agentloop.offline import Script, bundled_script_path, bundled_scripts
 from runs.liveness import STALE_AFTER, current_process, process_alive
+from runs.measuring import MeasureError, run_measure, run_resume
 from runs.models import Run, RunStatus
-from runs.services import MeasureError, run_measure, run_resume
 from tests.agentloop.test_resume import Crash, counting_registry
 from tests.runs.conftest import AS_OF
 

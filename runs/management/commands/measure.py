@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from agentloop.loop import LoopLimitError
 from agentloop.offline import BUNDLED
 from agentloop.tools import ToolError
-from runs.services import MeasureError, run_measure, run_resume, run_to_dict
+from runs.measuring import MeasureError, run_measure, run_resume, run_to_dict
 
 
 class Command(BaseCommand):
