@@ -1,16 +1,17 @@
 """The loop: call the model; while it asks for tools, run them and call again; stop at a reply.
 
     agent = Agent(openai.OpenAI(), "gpt-4.1", system="You are ...", tools=registry, prices=tier_prices)
-    result = agent.send("Where is my order?")
+    result = agent.send("Where is my order?")                 # or stream: send(text, on_text=print)
 
 Retries and timeouts are the openai SDK's own (`max_retries`, `timeout`); there is no second retry layer.
-Every model call and every tool call is logged as a structured record on the `agentloop` logger
-(`record.agentloop` holds the fields) and kept as a `CallRecord` with its usage, cost and latency.
+Persistence: the conversation is saved once the model has asked for tools, before any of them runs, and
+once more when the turn ends, however it ends (a `finally`). A turn that never ended is finished with
+`finish_interrupted_turn()`, which never runs a tool call again that may have run before the crash.
+Every model call and tool call is logged on the `agentloop` logger (`record.agentloop` holds the fields).
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,41 +19,22 @@ from decimal import Decimal
 import openai
 
 from agentloop.history import History
+from agentloop.limits import (  # noqa: F401 - the loop's API: its limits and errors
+    CostLimitExceeded,
+    Limits,
+    LoopLimitError,
+    ToolRoundLimitExceeded,
+    TurnInterrupted,
+    WallTimeExceeded,
+)
+from agentloop.logs import log_model_call, log_tool_call
+from agentloop.response import OnText, read_completion, read_stream
 from agentloop.storage import Storage
-from agentloop.tokens import count_tools, encoding_for_model
+from agentloop.tokens import count_tools
 from agentloop.tools import ToolError, ToolRegistry
-from agentloop.usage import CallRecord, Prices, ToolCallRecord, Usage, call_cost
-
-log = logging.getLogger("agentloop")
+from agentloop.usage import CallRecord, Prices, ToolCallRecord, call_cost
 
 INTERRUPTED_TOOL_RESULT = "error: this tool call was interrupted and is not run again; ask again if needed"
-
-
-class LoopLimitError(RuntimeError):
-    """A limit stopped the turn; what was done so far is saved."""
-
-
-class ToolRoundLimitExceeded(LoopLimitError):
-    pass
-
-
-class CostLimitExceeded(LoopLimitError):
-    pass
-
-
-class WallTimeExceeded(LoopLimitError):
-    pass
-
-
-class TurnInterrupted(RuntimeError):
-    """`send` while the last turn never finished: call `finish_interrupted_turn()` first."""
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_tool_rounds: int = 10  # per turn
-    max_cost_usd: Decimal | None = None  # per conversation
-    max_seconds: float | None = None  # per turn, wall time
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +46,7 @@ class TurnResult:
     @property
     def cost_usd(self) -> Decimal | None:
         costs = [call.cost_usd for call in self.calls]
-        return None if any(cost is None for cost in costs) else sum(costs, Decimal(0))
+        return None if None in costs else sum(costs, Decimal(0))  # type: ignore[arg-type]
 
 
 class Agent:
@@ -76,35 +58,31 @@ class Agent:
         system: str | None = None,
         tools: ToolRegistry | None = None,
         prices: Prices | None = None,
-        encoding: str | None = None,
         history_budget: int | None = None,
-        limits: Limits = Limits(),
+        limits: Limits | None = None,
         max_retries: int = 2,
         timeout: float = 60.0,
         storage: Storage | None = None,
         conversation_id: str = "default",
         tool_errors: str = "return",  # or "raise"
-        request_options: dict | None = None,
     ):
         if tool_errors not in ("return", "raise"):
             raise ValueError("tool_errors must be 'return' or 'raise'")
         self.client = client.with_options(max_retries=max_retries, timeout=timeout)
-        self.model, self.prices, self.limits = model, prices, limits
-        self.timeout, self.history_budget, self.tool_errors = timeout, history_budget, tool_errors
+        self.model, self.prices, self.limits, self.timeout = model, prices, limits or Limits(), timeout
+        self.history_budget, self.tool_errors = history_budget, tool_errors
         self.tools = tools or ToolRegistry()
         self.tool_definitions = self.tools.definitions()
-        self.encoding = encoding or encoding_for_model(model)
-        self.tool_tokens = count_tools(self.tool_definitions, self.encoding)
+        self.tool_tokens = count_tools(self.tool_definitions, model)
         self.storage, self.conversation_id = storage, conversation_id
-        self.request_options = request_options or {}
         saved = storage.load(conversation_id) if storage is not None else None
         if saved is not None and saved.messages:  # a conversation saved with nothing in it starts afresh
-            self.history = History(self.encoding, saved.messages)
+            self.history = History(model, saved.messages)
             self.calls, self.turns_completed = saved.calls, saved.turns_completed
         else:
-            self.history = History(self.encoding, [{"role": "system", "content": system}] if system else [])
+            self.history = History(model, [{"role": "system", "content": system}] if system else [])
             self.calls, self.turns_completed = [], 0
-        self._unsaved: dict[int, CallRecord] = {}  # call records new or changed since the last save
+        self._changed: dict[int, CallRecord] = {}  # call records new or changed since the last save
 
     @property
     def cost_usd(self) -> Decimal:
@@ -112,108 +90,95 @@ class Agent:
 
     @property
     def interrupted(self) -> bool:
-        users = sum(1 for message in self.history.messages if message.get("role") == "user")
-        return users > self.turns_completed
+        return sum(1 for m in self.history.messages if m.get("role") == "user") > self.turns_completed
 
-    def send(self, user_text: str) -> TurnResult:
+    def send(self, user_text: str, on_text: OnText | None = None) -> TurnResult:
+        """Run one turn; with `on_text` the model's replies stream to it as they arrive."""
         if self.interrupted:
             turn = self.turns_completed + 1
             raise TurnInterrupted(f"turn {turn} never finished: call finish_interrupted_turn() first")
         self.history.append({"role": "user", "content": user_text})
-        return self._run_turn(rounds=0)
+        return self._run_turn(0, on_text)
 
-    def finish_interrupted_turn(self) -> TurnResult | None:
+    def finish_interrupted_turn(self, on_text: OnText | None = None) -> TurnResult | None:
         """Continue a turn a crash or a limit stopped, without running any of its tool calls again."""
         if not self.interrupted:
             return None
         messages = self.history.messages
         last_user = max(i for i, m in enumerate(messages) if m.get("role") == "user")
         answered = {m["tool_call_id"] for m in messages[last_user:] if m.get("role") == "tool"}
-        for call in self.calls:
-            for tool_call in call.tool_calls:
-                if call.turn == self.turns_completed + 1 and tool_call.id not in answered:
-                    # It may have run before the crash: running it again could repeat a side effect.
-                    tool_call.error = "interrupted; not run again"
-                    self._unsaved[call.index] = call
-                    self._log_tool(tool_call, call.turn, 0.0)
-                    message = {
-                        "role": "tool",
-                        "tool_call_id": tool_call.id,
-                        "content": INTERRUPTED_TOOL_RESULT,
-                    }
-                    self.history.append(message)
-        self._save()
-        return self._run_turn(rounds=sum(1 for m in messages[last_user:] if m.get("tool_calls")))
-
-    def _run_turn(self, rounds: int) -> TurnResult:
-        turn, started, first_call = self.turns_completed + 1, time.monotonic(), len(self.calls)
-        while True:
-            call = self._call_model(turn, rounds, started)
-            if not call.tool_calls:
-                self.turns_completed = turn
-                self._save()
-                return TurnResult(turn, call.reply or "", self.calls[first_call:])
-            self._save()  # the request for tools is stored before any tool runs
-            if rounds >= self.limits.max_tool_rounds:
-                limit = self.limits.max_tool_rounds
-                raise ToolRoundLimitExceeded(
-                    f"turn {turn}: the model asked for more than {limit} tool rounds"
+        for call in (c for c in self.calls if c.turn == self.turns_completed + 1):
+            for tool_call in (t for t in call.tool_calls if t.id not in answered):
+                # It may have run before the crash: running it again could repeat a side effect.
+                tool_call.error = "interrupted; not run again"
+                self._changed[call.index] = call
+                log_tool_call(self.conversation_id, tool_call, call.turn, 0.0)
+                self.history.append(
+                    {"role": "tool", "tool_call_id": tool_call.id, "content": INTERRUPTED_TOOL_RESULT}
                 )
-            rounds += 1
-            for tool_call in call.tool_calls:
-                self._run_tool(tool_call, turn)
-            self._unsaved[call.index] = call  # now with its tool results
+        return self._run_turn(sum(1 for m in messages[last_user:] if m.get("tool_calls")), on_text)
+
+    def _run_turn(self, rounds: int, on_text: OnText | None) -> TurnResult:
+        turn, started, first_call = self.turns_completed + 1, time.monotonic(), len(self.calls)
+        try:
+            while True:
+                call = self._call_model(turn, rounds, started, on_text)
+                if not call.tool_calls:
+                    self.turns_completed = turn
+                    return TurnResult(turn, call.reply or "", self.calls[first_call:])
+                self._save()  # the request for tools is stored before any tool runs
+                if rounds >= self.limits.max_tool_rounds:
+                    limit = self.limits.max_tool_rounds
+                    raise ToolRoundLimitExceeded(
+                        f"turn {turn}: the model asked for more than {limit} tool rounds"
+                    )
+                rounds += 1
+                for tool_call in call.tool_calls:
+                    self._run_tool(tool_call, turn)
+                self._changed[call.index] = call  # now with its tool results
+        finally:
             self._save()
 
-    def _remaining_seconds(self, turn: int, started: float) -> float | None:
-        if self.limits.max_seconds is None:
-            return None
-        remaining = self.limits.max_seconds - (time.monotonic() - started)
-        if remaining <= 0:
-            self._save()
-            raise WallTimeExceeded(f"turn {turn}: over the {self.limits.max_seconds} s wall-time ceiling")
-        return remaining
-
-    def _call_model(self, turn: int, rounds: int, started: float) -> CallRecord:
-        remaining = self._remaining_seconds(turn, started)
+    def _request(self, turn: int, started: float, stream: bool) -> tuple[dict, int]:
         messages, dropped = self.history.window(self.history_budget, self.tool_tokens)
-        request = {"model": self.model, "messages": messages, **self.request_options}
+        request: dict = {"model": self.model, "messages": messages}
         if self.tool_definitions:
             request["tools"] = self.tool_definitions
-        if remaining is not None:
+        if stream:
+            request.update(stream=True, stream_options={"include_usage": True})
+        if self.limits.max_seconds is not None:
+            remaining = self.limits.max_seconds - (time.monotonic() - started)
+            if remaining <= 0:
+                raise WallTimeExceeded(f"turn {turn}: over the {self.limits.max_seconds} s wall-time ceiling")
             request["timeout"] = min(self.timeout, remaining)
+        return request, dropped
+
+    def _call_model(self, turn: int, rounds: int, started: float, on_text: OnText | None) -> CallRecord:
+        request, dropped = self._request(turn, started, stream=on_text is not None)
         record = CallRecord(index=len(self.calls) + 1, turn=turn, round=rounds, model=self.model)
+        self.calls.append(record)
+        self._changed[record.index] = record
         began = time.perf_counter()
         try:
             raw = self.client.chat.completions.with_raw_response.create(**request)
-            completion = raw.parse()
+            reply = read_stream(raw.parse(), on_text) if on_text is not None else read_completion(raw.parse())
         except openai.APIError as exc:
-            record.latency_ms = (time.perf_counter() - began) * 1000
-            record.error = f"{type(exc).__name__}: {exc}"
-            record.request_id = getattr(exc, "request_id", None)
-            self._append_call(record, dropped)
-            self._save()
+            record.error, record.request_id = f"{type(exc).__name__}: {exc}", getattr(exc, "request_id", None)
             raise
-        record.latency_ms = (time.perf_counter() - began) * 1000
+        finally:
+            record.latency_ms = (time.perf_counter() - began) * 1000
+            if record.error is not None:
+                log_model_call(self.conversation_id, record, dropped)
         record.retries_taken, record.request_id = raw.retries_taken, raw.request_id
-        choice = completion.choices[0]
-        record.finish_reason, record.reply = choice.finish_reason, choice.message.content
-        record.usage = Usage.from_api(completion.usage)
-        record.cost_usd = call_cost(record.usage, self.prices) if self.prices is not None else None
-        assistant: dict = {"role": "assistant", "content": choice.message.content}
-        if choice.message.tool_calls:
-            record.tool_calls = [
-                ToolCallRecord(tc.id, tc.function.name, tc.function.arguments)
-                for tc in choice.message.tool_calls
-            ]
-            assistant["tool_calls"] = [
-                {"id": tc.id, "type": "function", "function": {"name": tc.name, "arguments": tc.arguments}}
-                for tc in record.tool_calls
-            ]
-        self.history.append(assistant)
-        self._append_call(record, dropped)
+        record.finish_reason, record.reply, record.usage = reply.finish_reason, reply.content, reply.usage
+        record.cost_usd = call_cost(reply.usage, self.prices) if self.prices is not None else None
+        record.tool_calls = [
+            ToolCallRecord(c["id"], c["function"]["name"], c["function"]["arguments"])
+            for c in reply.tool_calls
+        ]
+        self.history.append(reply.message())
+        log_model_call(self.conversation_id, record, dropped)
         if self.limits.max_cost_usd is not None and self.cost_usd > self.limits.max_cost_usd:
-            self._save()
             ceiling = self.limits.max_cost_usd
             raise CostLimitExceeded(
                 f"conversation cost {self.cost_usd:f} USD is over the {ceiling} USD ceiling"
@@ -226,42 +191,14 @@ class Agent:
             tool_call.result = self.tools.dispatch(tool_call.name, tool_call.arguments)
         except ToolError as exc:
             tool_call.error = exc.message
-        self._log_tool(tool_call, turn, (time.perf_counter() - began) * 1000)
+        log_tool_call(self.conversation_id, tool_call, turn, (time.perf_counter() - began) * 1000)
         if tool_call.error is not None and self.tool_errors == "raise":
-            self._save()
             raise ToolError(tool_call.name, tool_call.error)
         content = tool_call.result if tool_call.error is None else f"error: {tool_call.error}"
         self.history.append({"role": "tool", "tool_call_id": tool_call.id, "content": content})
 
-    def _append_call(self, record: CallRecord, dropped_turns: int) -> None:
-        self.calls.append(record)
-        self._unsaved[record.index] = record
-        self._log_call(record, dropped_turns)
-
     def _save(self) -> None:
-        if self.storage is None:
-            return
-        changed = list(self._unsaved.values())
-        self.storage.save(self.conversation_id, self.history.messages, changed, self.turns_completed)
-        self._unsaved.clear()
-
-    def _log_call(self, record: CallRecord, dropped_turns: int) -> None:
-        level = logging.ERROR if record.error else logging.INFO
-        if not log.isEnabledFor(level):  # building the record costs more than the rest of the loop's work
-            return
-        fields = {"event": "model_call", "conversation": self.conversation_id, "dropped_turns": dropped_turns}
-        fields.update({k: v for k, v in record.to_dict().items() if k not in ("tool_calls", "reply")})
-        fields["tool_calls"] = [tc.name for tc in record.tool_calls]
-        log.log(level, "model call", extra={"agentloop": fields})
-
-    def _log_tool(self, tool_call: ToolCallRecord, turn: int, latency_ms: float) -> None:
-        fields = {
-            "event": "tool_call",
-            "conversation": self.conversation_id,
-            "turn": turn,
-            "id": tool_call.id,
-        }
-        fields.update(name=tool_call.name, arguments=tool_call.arguments, error=tool_call.error)
-        fields["latency_ms"] = latency_ms
-        level = logging.WARNING if tool_call.error else logging.INFO
-        log.log(level, "tool call", extra={"agentloop": fields})
+        if self.storage is not None and self._changed:
+            changed = list(self._changed.values())
+            self.storage.save(self.conversation_id, self.history.messages, changed, self.turns_completed)
+        self._changed.clear()

@@ -53,7 +53,9 @@ class MemoryStorage:
         stored = self.conversations.get(conversation_id)
         return copy.deepcopy(stored) if stored is not None else None
 
-    def save(self, conversation_id, messages, calls, turns_completed) -> None:
+    def save(
+        self, conversation_id: str, messages: list[dict], calls: list[CallRecord], turns_completed: int
+    ) -> None:
         stored = self.conversations.setdefault(conversation_id, Conversation())
         stored.messages = copy.deepcopy(messages)
         stored.calls = upsert_calls(stored.calls, calls)
@@ -94,7 +96,9 @@ class JsonFileStorage:
             turns_completed=data["turns_completed"],
         )
 
-    def save(self, conversation_id, messages, calls, turns_completed) -> None:
+    def save(
+        self, conversation_id: str, messages: list[dict], calls: list[CallRecord], turns_completed: int
+    ) -> None:
         stored = self.load(conversation_id) or Conversation()
         body = {
             "messages": messages,

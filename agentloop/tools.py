@@ -46,7 +46,9 @@ class ToolRegistry:
         self._tools: dict[str, Tool] = {}
         self._validators: dict[str, jsonschema.protocols.Validator] = {}
 
-    def register(self, name: str, handler: Callable[..., Any], *, description: str = "", parameters=None):
+    def register(
+        self, name: str, handler: Callable[..., Any], *, description: str = "", parameters: dict | None = None
+    ) -> Callable[..., Any]:
         parameters = parameters or {"type": "object", "properties": {}}
         validator_class = jsonschema.validators.validator_for(parameters)
         validator_class.check_schema(parameters)  # a broken schema fails at registration, not mid-run

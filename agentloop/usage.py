@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Rates(Protocol):
@@ -36,7 +36,7 @@ class Usage:
     reasoning_tokens: int = 0
 
     @classmethod
-    def from_api(cls, usage) -> Usage:
+    def from_api(cls, usage: Any) -> Usage:
         """From the SDK's `CompletionUsage` (or None, when an endpoint reports nothing)."""
         if usage is None:
             return cls()

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
+
+from runs.liveness import process_alive
 
 
 class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
+    INTERRUPTED = "interrupted", "Interrupted"  # the measuring process died mid-run; `measure --resume`
 
 
 class Run(models.Model):
@@ -40,6 +44,10 @@ class Run(models.Model):
     retries = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Who measures it (`host:pid:start`, see runs.liveness) and when it last saved: a running run whose
+    # process is gone shows as interrupted.
+    measured_by = models.CharField(max_length=300, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -51,6 +59,15 @@ class Run(models.Model):
         from django.urls import reverse
 
         return reverse("run-detail", args=[self.pk])
+
+    @property
+    def effective_status(self) -> str:
+        """The stored status, except that a running run whose measuring process died is interrupted."""
+        alive = process_alive(self.measured_by, self.heartbeat_at, timezone.now())
+        return RunStatus.INTERRUPTED if self.status == RunStatus.RUNNING and not alive else self.status
+
+    def get_status_display(self) -> str:  # Django's own would show a dead run as running
+        return RunStatus(self.effective_status).label
 
 
 class Call(models.Model):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from agentloop.storage import Conversation
 from agentloop.usage import CallRecord, ToolCallRecord, Usage
@@ -76,7 +77,9 @@ class DatabaseStorage:
         return Conversation(messages=run.messages, calls=calls, turns_completed=run.turns_completed)
 
     @transaction.atomic
-    def save(self, conversation_id: str, messages: list[dict], calls: list[CallRecord], turns_completed: int):
+    def save(
+        self, conversation_id: str, messages: list[dict], calls: list[CallRecord], turns_completed: int
+    ) -> None:
         run = Run.objects.select_for_update().get(pk=self._run_id(conversation_id))
         for record in calls:
             Call.objects.update_or_create(run=run, index=record.index, defaults=_row_values(record))
@@ -94,4 +97,5 @@ class DatabaseStorage:
         run.calls_count = run.calls.count()
         run.messages = messages
         run.turns_completed = turns_completed
+        run.heartbeat_at = timezone.now()
         run.save()

@@ -21,7 +21,7 @@ from pricing.catalog import PriceTableError, default_model_id
 
 TEMPLATE = "estimator/estimator.html"
 # Encoded form bodies can be three times the text (percent-escapes); each box is checked separately.
-MAX_BODY_BYTES = 4 * 200 * 1024 * 3 + 64 * 1024
+MAX_BODY_BYTES = len(TEXT_FIELDS) * 200 * 1024 * 3 + 64 * 1024
 
 
 def _form_data(request: HttpRequest) -> QueryDict:

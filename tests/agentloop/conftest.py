@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 from decimal import Decimal
 
 import httpx2
 import openai
 import pytest
 
-from agentloop.fake_server import FakeOpenAIServer
-from agentloop.script import bundled_scripts
+from agentloop.offline import OfflineServer, bundled_scripts, free_port
 from agentloop.tools import ToolRegistry
 
 
@@ -102,18 +100,6 @@ def weather_registry(calls: list | None = None) -> ToolRegistry:
     return registry
 
 
-def free_port() -> int:
-    """A free port in 8500-8599, the range the team uses for helper servers."""
-    for port in range(8500, 8600):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8500-8599")
-
-
 @pytest.fixture
 def prices():
     return Prices()
@@ -122,7 +108,7 @@ def prices():
 @pytest.fixture
 def fake_server():
     """A fresh offline server (so its prompt cache starts empty) with the bundled scripts."""
-    with FakeOpenAIServer(bundled_scripts(), port=free_port()) as server:
+    with OfflineServer(bundled_scripts(), port=free_port()) as server:
         yield server
 
 

@@ -54,7 +54,9 @@ def test_oldest_turns_go_first_and_the_system_prompt_stays():
     turns = [turn(1, with_tool=True), turn(2), turn(3, with_tool=True)]
     current = [{"role": "user", "content": "and now?"}]
     history = history_of(*turns, current)
-    sizes = [sum(count_message(m, ENC) for m in t) for t in turns]
+    # A tool result is rendered from `functions.NAME`: its size depends on the call it answers.
+    names = {"c1": "lookup", "c3": "lookup"}
+    sizes = [sum(count_message(m, ENC, names) for m in t) for t in turns]
     system = count_message(SYSTEM, ENC)
     current_size = count_message(current[0], ENC)
     # Exactly enough for system + turns 2 and 3 + the current turn + the reply's priming.

@@ -1,13 +1,15 @@
 """Persistence: saved at every checkpoint; a crash, then resume, loses nothing and repeats no tool call."""
 
+import json
+
 import pytest
 
 from agentloop.loop import INTERRUPTED_TOOL_RESULT, Agent, TurnInterrupted
-from agentloop.script import bundled_scripts
+from agentloop.offline import bundled_scripts
 from agentloop.storage import JsonFileStorage, MemoryStorage
 from agentloop.tools import ToolRegistry
 from tests.agentloop.conftest import offline_client
-from tests.agentloop.test_fake_server import CLEAN_USAGE, usage_of
+from tests.agentloop.offline.test_server import CLEAN_USAGE, usage_of
 
 SUPPORT = bundled_scripts()[0]
 
@@ -110,8 +112,29 @@ def test_crash_inside_a_tool_then_resume_never_runs_it_again(fake_server, storag
     }
 
 
-def test_every_checkpoint_is_one_save(fake_server):
-    storage = MemoryStorage()
+class SnapshotStorage(MemoryStorage):
+    """Keeps what each save wrote: (message roles, tool results known, turns completed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.snapshots: list[tuple[list[str], list, int]] = []
+
+    def save(self, conversation_id, messages, calls, turns_completed) -> None:
+        super().save(conversation_id, messages, calls, turns_completed)
+        results = [tc.result for c in self.conversations[conversation_id].calls for tc in c.tool_calls]
+        self.snapshots.append(([m["role"] for m in messages], results, turns_completed))
+
+
+def test_checkpoints_before_the_tools_run_and_when_the_turn_ends(fake_server):
+    storage = SnapshotStorage()
     agent(fake_server, storage, counting_registry([])).send(SUPPORT.turns[0].user)
-    # Tool call requested (before it runs), its result in, the turn's reply.
-    assert storage.saves == 3
+    # The tool call is stored before it runs (no result yet); the turn's end stores the rest at once.
+    assert storage.snapshots == [
+        (["system", "user", "assistant"], [None], 0),
+        (["system", "user", "assistant", "tool", "assistant"], [json_result("lookup_order")], 1),
+    ]
+
+
+def json_result(name: str) -> str:
+    tool = next(t for t in SUPPORT.tools if t["function"]["name"] == name)
+    return json.dumps(tool["result"], separators=(",", ":"))

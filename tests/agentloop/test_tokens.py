@@ -98,11 +98,38 @@ def test_count_messages_counts_tool_calls_and_tool_results():
             }
         ],
     }
-    # 3 + role 1, then per call 3 + name 2 + arguments 6.
-    assert tokens.count_message(assistant, "o200k_base") == 4 + 11
+    # A call is a message from "assistant" to " to=functions." (4) + the name (2), whose content is the
+    # arguments re-serialized compactly: '{"city":"Paris"}' (5).
+    assert tokens.count_message(assistant, "o200k_base") == 3 + 1 + 4 + 2 + 5
+    # A result is a message from "functions." (2) + the name of the call it answers.
     tool = {"role": "tool", "tool_call_id": "call_1", "content": "Sunny, 21 C"}
-    assert tokens.count_message(tool, "o200k_base") == 3 + 1 + 5
-    assert tokens.count_messages([assistant, tool], "o200k_base") == 15 + 9 + 3
+    assert tokens.count_message(tool, "o200k_base", {"call_1": "get_weather"}) == 3 + 2 + 2 + 5
+    assert tokens.count_messages([assistant, tool], "o200k_base") == 15 + 12 + 3
+
+
+def test_parallel_tool_calls_are_one_call_to_multi_tool_use():
+    calls = [
+        {
+            "id": f"c{i}",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": f'{{"city": "{city}"}}'},
+        }
+        for i, city in enumerate(["Paris", "Rome"])
+    ]
+    body = '{"tool_uses":[{"recipient_name":"functions.get_weather","parameters":{"city":"Paris"}},'
+    body += '{"recipient_name":"functions.get_weather","parameters":{"city":"Rome"}}]}'
+    header = tokens.count_text("assistant", "o200k_base") + tokens.count_text(
+        " to=multi_tool_use.parallel", "o200k_base"
+    )
+    message = {"role": "assistant", "content": None, "tool_calls": calls}
+    assert (
+        tokens.count_message(message, "o200k_base")
+        == 3 + header + tokens.count_text(body, "o200k_base")
+        == 44
+    )
+    # The gpt-5 family makes them as separate calls on the commentary channel.
+    single = 3 + 1 + 1 + 2 + 4 + 2 + 1  # assistant<|channel|>commentary to=functions.get_weather json
+    assert tokens.count_message(message, "gpt-5") == 2 * single + 5 + 5
 
 
 def test_count_messages_reads_text_parts():
@@ -113,30 +140,24 @@ def test_count_messages_reads_text_parts():
     assert tokens.count_message(message, "o200k_base") == 3 + 1 + 2
 
 
-def test_count_tools_matches_the_cookbook_example():
-    # The cookbook reports 101 prompt tokens for gpt-4o and 105 for gpt-4 / gpt-3.5-turbo.
-    assert (
-        tokens.count_tools([WEATHER_TOOL], "o200k_base")
-        + tokens.count_messages(WEATHER_MESSAGES, "o200k_base")
-        == 101
-    )
-    assert (
-        tokens.count_tools([WEATHER_TOOL], "cl100k_base")
-        + tokens.count_messages(WEATHER_MESSAGES, "cl100k_base")
-        == 105
-    )
+def test_the_cookbook_example_counts_what_the_api_reported():
+    # The OpenAI cookbook's tools example: the API reported 101 prompt tokens on gpt-4o, 105 on gpt-4.
+    request = {"messages": WEATHER_MESSAGES, "tools": [WEATHER_TOOL]}
+    assert tokens.count_request("chat_completions", "gpt-4o", request) == tokens.RequestCount(101)
+    assert tokens.count_request("chat_completions", "gpt-4", request) == tokens.RequestCount(105)
 
 
-def test_count_tools_of_nothing_is_zero_and_a_bare_function_pays_init_and_end():
+def test_count_tools_is_what_the_definitions_add_to_a_system_message():
     assert tokens.count_tools([], "o200k_base") == 0
     bare = {"type": "function", "function": {"name": "get_weather", "description": "Weather."}}
-    # func_init 7 + "get_weather:Weather" (4) + func_end 12; the trailing period is dropped.
-    assert tokens.count_text("get_weather:Weather", "o200k_base") == 4
-    assert tokens.count_tools([bare], "o200k_base") == 7 + 4 + 12
-    assert (
-        tokens.count_tools([bare], "cl100k_base")
-        == 10 + tokens.count_text("get_weather:Weather", "cl100k_base") + 12
+    section = (
+        "\n\n# Tools\n\n## functions\n\nnamespace functions {\n\n// Weather.\ntype get_weather = () => any;"
     )
+    section += "\n\n} // namespace functions"
+    # The namespace block bills one token less than its text (measured on OpenAI's bills).
+    for encoding in ("o200k_base", "cl100k_base"):
+        assert tokens.count_tools([bare], encoding) == tokens.count_text(section, encoding) - 1
+    assert tokens.count_tools([bare], "o200k_base") == 23
 
 
 def test_provision_cli_still_works(tmp_path):

@@ -64,7 +64,7 @@ def test_exact_counts_in_o200k_base(client):
     html = count(client, **all_texts(model="gpt-4.1")).content.decode()
     # system: 3 per message + "system" (1) + 15 text tokens, + 3 priming the reply = 22
     assert 'data-figure="system_prompt_tokens" data-value="22"' in html
-    assert 'data-figure="tool_schema_tokens" data-value="52"' in html
+    assert 'data-figure="tool_schema_tokens" data-value="50"' in html
     # user: 3 per message + "user" (1) + 7 text tokens = 11
     assert 'data-figure="user_message_tokens" data-value="11"' in html
     assert 'data-figure="assistant_reply_tokens" data-value="5"' in html
@@ -73,9 +73,77 @@ def test_exact_counts_in_o200k_base(client):
 
 def test_counts_agree_with_agentloop_tokens(client):
     html = count(client, **all_texts(model="gpt-4.1")).content.decode()
-    expected = tokens.count_messages([{"role": "system", "content": SYSTEM}], "o200k_base")
+    expected = tokens.count_messages([{"role": "system", "content": SYSTEM}], "gpt-4.1")
     assert f'data-figure="system_prompt_tokens" data-value="{expected}"' in html
-    assert f'data-value="{tokens.count_tools(TOOLS, "o200k_base")}"' in html
+    assert f'data-value="{tokens.count_tools(TOOLS, "gpt-4.1")}"' in html
+
+
+def test_a_whole_chat_completions_body_is_counted_and_fills_the_fields(client):
+    body = {
+        "model": "gpt-4.1",
+        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}],
+        "tools": TOOLS,
+    }
+    html = count(client, request_json=json.dumps(body), model="gpt-4o").content.decode()
+    # The whole prompt as OpenAI bills it; the parts sum one more (".\n\n" is one token in the whole).
+    assert tokens.count_request("chat_completions", "gpt-4.1", body) == tokens.RequestCount(82)
+    assert 'data-figure="request_prompt_tokens" data-value="82"' in html
+    assert "as OpenAI bills a Chat Completions request's prompt" in html
+    for name, value in (
+        ("system_prompt_tokens", 22),
+        ("tool_schema_tokens", 50),
+        ("user_message_tokens", 11),
+    ):
+        assert f'data-figure="{name}" data-value="{value}"' in html
+    assert "Counted in <strong>o200k_base</strong> for gpt-4.1" in html  # the body's own model
+
+
+def test_a_responses_body_and_what_it_cannot_count(client):
+    body = {"instructions": SYSTEM, "input": USER, "tools": [{"type": "function", **TOOLS[0]["function"]}]}
+    html = count(client, request_json=json.dumps(body), model="gpt-4.1").content.decode()
+    assert 'data-figure="request_prompt_tokens" data-value="76"' in html
+    assert "a Responses API request's input" in html
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
+    body = {
+        "model": "gpt-4.1",
+        "messages": [{"role": "user", "content": [image, {"type": "text", "text": "what?"}]}],
+    }
+    html = count(client, request_json=json.dumps(body)).content.decode()
+    assert (
+        "<li data-not-counted>messages[0].content[0]: an image whose size or formula is unknown</li>" in html
+    )
+
+
+def test_a_box_wins_over_the_same_part_of_the_request(client):
+    body = {
+        "model": "gpt-4.1",
+        "messages": [{"role": "system", "content": "x"}, {"role": "user", "content": USER}],
+    }
+    html = count(
+        client, request_json=json.dumps(body), system_prompt=SYSTEM, model="gpt-4.1"
+    ).content.decode()
+    assert 'data-figure="system_prompt_tokens" data-value="22"' in html
+    assert 'data-figure="user_message_tokens" data-value="11"' in html
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "is not valid JSON"),
+        (
+            '["a list"]',
+            'must be a Chat Completions body (with "messages") or a Responses body (with "input").',
+        ),
+        ('{"messages": "hi"}', "messages: must be a list."),
+        ('{"input": 5}', "input: must be a string or a list of items."),
+    ],
+)
+def test_a_bad_request_body_is_an_error_on_its_box(client, text, message):
+    response = count(client, request_json=text, model="gpt-4.1")
+    assert response.status_code == 400
+    html = response.content.decode()
+    error = re.search(r'<p class="error" id="err-request_json">([^<]*)</p>', html).group(1)
+    assert message in error.replace("&quot;", '"')
 
 
 def test_cl100k_model_uses_its_encoding(client):
@@ -86,7 +154,7 @@ def test_cl100k_model_uses_its_encoding(client):
 def test_responses_style_flat_tools_count_the_same(client):
     flat = [{"type": "function", **TOOLS[0]["function"]}]
     html = count(client, tools_json=json.dumps(flat), model="gpt-4.1").content.decode()
-    assert 'data-figure="tool_schema_tokens" data-value="52"' in html
+    assert 'data-figure="tool_schema_tokens" data-value="50"' in html
 
 
 def test_without_javascript_the_page_comes_back_filled_and_nothing_is_lost(client):
@@ -99,7 +167,7 @@ def test_without_javascript_the_page_comes_back_filled_and_nothing_is_lost(clien
     html = response.content.decode()
     assert response.status_code == 200
     assert 'name="system_prompt_tokens" value="22"' in html
-    assert 'name="tool_schema_tokens" value="52"' in html
+    assert 'name="tool_schema_tokens" value="50"' in html
     assert 'name="user_message_tokens" value="11"' in html
     assert 'name="assistant_reply_tokens" value="5"' in html
     assert 'name="turns_per_session" value="3"' in html

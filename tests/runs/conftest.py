@@ -2,8 +2,7 @@ from datetime import date
 
 import pytest
 
-from agentloop.fake_server import FakeOpenAIServer
-from agentloop.script import bundled_scripts
+from agentloop.offline import OfflineServer, bundled_scripts
 from pricing.catalog import sync_prices
 from tests.agentloop.conftest import free_port
 
@@ -19,5 +18,5 @@ def price_table(db):
 @pytest.fixture
 def fake_server():
     """A fresh offline server (its prompt cache starts empty) with the bundled scripts."""
-    with FakeOpenAIServer(bundled_scripts(), port=free_port()) as server:
+    with OfflineServer(bundled_scripts(), port=free_port()) as server:
         yield server

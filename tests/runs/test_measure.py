@@ -1,21 +1,16 @@
 """`measure`: a script through the loop, stored call by call; offline, or any compatible endpoint."""
 
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from io import StringIO
 
-import openai
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
-from agentloop.fake_server import FakeOpenAIServer
 from agentloop.loop import Limits, ToolRoundLimitExceeded
-from agentloop.script import bundled_scripts
-from agentloop.tokens import count_messages, count_tools
+from agentloop.offline import OfflineServer, bundled_scripts
+from agentloop.tokens import count_request
 from runs.models import Run, RunStatus
 from runs.services import MeasureError, run_measure
 from tests.agentloop.conftest import free_port
@@ -23,9 +18,9 @@ from tests.runs.conftest import AS_OF
 
 # Per bundled script: (calls, turns, prompt tokens, cached, completion, measured USD at 2 / 0.5 / 8).
 EXPECTED = {
-    "support_agent": (8, 4, 14160, 11520, 384, "0.014112"),
-    "document_qa": (8, 4, 21124, 15488, 449, "0.022608"),
-    "coding_agent": (12, 3, 30739, 24960, 765, "0.030158"),
+    "support_agent": (8, 4, 14182, 11520, 384, "0.014156"),
+    "document_qa": (8, 4, 21156, 15488, 449, "0.022672"),
+    "coding_agent": (12, 3, 30859, 25088, 765, "0.030206"),
 }
 
 
@@ -59,7 +54,7 @@ def test_measure_command_prints_a_summary(price_table):
         f"Run #{run.pk}: Support agent with function tools on gpt-4.1 (offline), completed\n"
     )
     assert "  turns 4, calls 8, retries 0\n" in text
-    assert "  input 14160 tokens (11520 cached, 0 written), output 384 (0 reasoning)\n" in text
+    assert "  input 14182 tokens (11520 cached, 0 written), output 384 (0 reasoning)\n" in text
     assert f"  inspect: /runs/{run.pk}/   calibration: /runs/{run.pk}/calibration" in text
 
 
@@ -69,7 +64,7 @@ def test_measure_command_json(price_table):
     body = json.loads(out.getvalue())
     assert body["status"] == "completed"
     assert body["totals"]["calls"] == 12
-    assert body["totals"]["prompt_tokens"] == 30739
+    assert body["totals"]["prompt_tokens"] == 30859
     assert len(body["calls"]) == 12
     first = body["calls"][0]
     assert {
@@ -78,7 +73,7 @@ def test_measure_command_json(price_table):
         "index": 1,
         "turn": 1,
         "round": 0,
-        "prompt_tokens": 991,
+        "prompt_tokens": 983,
         "cached_tokens": 0,
         "completion_tokens": 13,
     }
@@ -89,19 +84,18 @@ def test_measure_command_json(price_table):
         {"role": "system", "content": script.system},
         {"role": "user", "content": script.turns[0].user},
     ]
-    assert (
-        count_messages(messages, "o200k_base") + count_tools(script.tool_definitions(), "o200k_base") == 991
-    )
-    assert first["cost_usd"] == "0.002086"  # (991 * 2 + 13 * 8) / 1e6
+    request = {"messages": messages, "tools": script.tool_definitions()}
+    assert count_request("chat_completions", "gpt-4.1", request).prompt_tokens == 983
+    assert first["cost_usd"] == "0.00207"  # (983 * 2 + 13 * 8) / 1e6
     assert sum(Decimal(c["cost_usd"]) for c in body["calls"]) == Decimal(body["totals"]["cost_usd"])
 
 
 def test_measure_against_any_compatible_endpoint(price_table, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    with FakeOpenAIServer(bundled_scripts(), port=free_port()) as server:
+    with OfflineServer(bundled_scripts(), port=free_port()) as server:
         run = run_measure("document_qa", base_url=server.base_url, as_of=AS_OF)
     assert (run.endpoint, run.offline, run.calls_count) == (server.base_url, False, 8)
-    assert run.cost_usd == Decimal("0.022608")
+    assert run.cost_usd == Decimal("0.022672")
 
 
 def test_a_failed_run_is_stored_with_its_calls(price_table):
@@ -148,40 +142,7 @@ def test_a_bad_script_file_names_the_field(price_table, tmp_path):
 def test_a_history_budget_truncates_and_the_script_still_plays(price_table):
     run = run_measure("support_agent", offline=True, history_budget=1700, as_of=AS_OF)
     prompts = list(run.calls.values_list("prompt_tokens", flat=True))
-    assert prompts == [1209, 1414, 1545, 1396, 1502, 1685, 1472, 1657]  # turn 1 dropped from call 4 on
+    assert prompts == [1203, 1412, 1543, 1395, 1501, 1688, 1470, 1660]  # turn 1 dropped from call 4 on
     assert max(prompts) <= 1700
     assert (run.turns_completed, run.history_budget) == (4, 1700)
     assert len(run.messages) == 17  # the stored conversation keeps everything; only the window shrinks
-
-
-def test_serve_fake_openai_serves_the_bundled_scripts(tmp_path):
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "serve_fake_openai", "--port", str(port)],
-        cwd=settings.BASE_DIR,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout.readline() == (
-            f"Offline OpenAI-compatible server on http://127.0.0.1:{port}/v1 (3 scripts).\n"
-        )
-        client = openai.OpenAI(api_key="offline", base_url=f"http://127.0.0.1:{port}/v1")
-        script = bundled_scripts()[1]
-        response = client.chat.completions.create(
-            model="gpt-4.1",
-            messages=[
-                {"role": "system", "content": script.system},
-                {"role": "user", "content": script.turns[0].user},
-            ],
-            tools=script.tool_definitions(),
-        )
-        assert response.choices[0].message.tool_calls[0].function.name == "search_docs"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def test_serve_fake_openai_rejects_a_bad_port():
-    with pytest.raises(CommandError, match="^--port: must be between 1 and 65535$"):
-        call_command("serve_fake_openai", "--port", "70000")

@@ -30,7 +30,7 @@ def test_runs_are_listed_with_their_totals(client, support_run):
     html = response.content.decode()
     assert f'href="/runs/{support_run.pk}/"' in html
     assert figures(html, "calls") == ["8"]
-    assert figures(html, "cost_usd") == ["0.014112"]
+    assert figures(html, "cost_usd") == ["0.014156"]
     assert_csp_ready(html)
 
 
@@ -39,18 +39,18 @@ def test_the_inspector_shows_each_call(client, support_run):
     assert response.status_code == 200
     html = response.content.decode()
     assert figures(html, "prompt_tokens")[1:] == [
-        "1209",
-        "1414",
-        "1545",
-        "1730",
-        "1836",
-        "2019",
-        "2111",
-        "2296",
+        "1203",
+        "1412",
+        "1543",
+        "1733",
+        "1839",
+        "2026",
+        "2118",
+        "2308",
     ]
     assert figures(html, "cached_tokens") == ["0", "1152", "1408", "1536", "1664", "1792", "1920", "2048"]
     assert figures(html, "completion_tokens")[1:] == ["14", "95", "16", "84", "32", "70", "16", "57"]
-    assert figures(html, "cost_usd")[:2] == ["0.014112 USD", "0.002530"]  # (1209 * 2 + 14 * 8) / 1e6
+    assert figures(html, "cost_usd")[:2] == ["0.014156 USD", "0.002518"]  # (1203 * 2 + 14 * 8) / 1e6
     assert "<code>lookup_order</code>" in html
     assert "{&quot;order_id&quot;:&quot;BL-104233&quot;}" in html  # the arguments, escaped
     assert "req_fake_1" in html
@@ -77,9 +77,9 @@ def test_the_calibration_page(client, support_run):
     response = client.get(f"/runs/{support_run.pk}/calibration")
     assert response.status_code == 200
     html = response.content.decode()
-    assert figures(html, "estimated_usd") == ["0.014064 USD per conversation (8 calls)"]
-    assert figures(html, "measured_usd") == ["0.014112 USD (8 calls)"]
-    assert figures(html, "relative_error")[0].split()[0] == "-0.34%"
+    assert figures(html, "estimated_usd") == ["0.014048 USD per conversation (8 calls)"]
+    assert figures(html, "measured_usd") == ["0.014156 USD (8 calls)"]
+    assert figures(html, "relative_error")[0].split()[0] == "-0.76%"
     assert "within ±2%" in html
     assert "system_prompt_tokens=993" in html  # the link to these inputs in the estimate API
     assert_csp_ready(html)
@@ -90,7 +90,7 @@ def test_the_estimate_api_accepts_the_derived_inputs(client, support_run):
     query = re.search(r'href="/api/estimate\?([^"]+)"', html).group(1).replace("&amp;", "&")
     response = client.get(f"/api/estimate?{query}&as_of={AS_OF.isoformat()}")
     assert response.status_code == 200
-    assert response.json()["approaches"]["chat_completions"]["per_session_usd"] == "0.014064"
+    assert response.json()["approaches"]["chat_completions"]["per_session_usd"] == "0.014048"
 
 
 def test_a_run_that_cannot_be_calibrated_says_why(client, price_table):

@@ -4,11 +4,11 @@ import openai
 import pytest
 
 from agentloop.loop import Agent
-from agentloop.script import bundled_scripts
+from agentloop.offline import bundled_scripts
 from runs.models import Call, Run
 from runs.storage import DatabaseStorage
 from tests.agentloop.conftest import offline_client
-from tests.agentloop.test_fake_server import CLEAN_USAGE
+from tests.agentloop.offline.test_server import CLEAN_USAGE
 from tests.agentloop.test_resume import Crash, counting_registry
 from tests.runs.conftest import AS_OF
 
@@ -52,7 +52,7 @@ def test_crash_between_turns_then_resume_from_the_database(fake_server):
     rows = list(run.calls.order_by("index"))
     assert [c.index for c in rows] == list(range(1, 9))
     assert [(c.prompt_tokens, c.cached_tokens, c.completion_tokens) for c in rows] == CLEAN_USAGE
-    assert (run.calls_count, run.prompt_tokens, run.cached_tokens) == (8, 14160, 11520)
+    assert (run.calls_count, run.prompt_tokens, run.cached_tokens) == (8, 14182, 11520)
     assert [m["content"] for m in run.messages if m["role"] == "user"] == [t.user for t in SUPPORT.turns]
     assert rows[0].tool_calls == [
         {
@@ -103,10 +103,11 @@ def test_a_save_is_one_transaction(fake_server, monkeypatch):
         agent.send(SUPPORT.turns[1].user)
     after = Run.objects.get(pk=run.pk)
     # The end-of-turn save had written call 4 before the run row failed: all of it rolled back, so the
-    # database holds the checkpoint after turn 2's tool result, consistent with itself.
+    # database holds the checkpoint taken before turn 2's tool ran, consistent with itself.
     assert list(after.calls.values_list("index", flat=True)) == [1, 2, 3]
     assert after.turns_completed == 1
-    assert [m["role"] for m in after.messages[-3:]] == ["user", "assistant", "tool"]
+    assert [m["role"] for m in after.messages[-2:]] == ["user", "assistant"]
+    assert after.calls.get(index=3).tool_calls[0]["result"] is None
     assert after.calls_count == 3
 
 

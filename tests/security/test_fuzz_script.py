@@ -1,4 +1,4 @@
-"""The workload-script loader (agentloop.script, issue 5) on hostile files: a Script or a ScriptError
+"""The workload-script loader (agentloop.offline.scripts, issue 5) on hostile files: a Script or a ScriptError
 whose message names the field at fault, never any other exception."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
-from agentloop.script import ScriptError, bundled_script_path, load_script, parse_script
+from agentloop.offline import ScriptError, bundled_script_path, load_script, parse_script
 from tests.security.fuzzing import fuzz_settings, json_values
 
 VALID = json.loads(bundled_script_path("support_agent").read_text())

@@ -1,0 +1,101 @@
+"""Responses API requests, counted as the same rendered prompt as Chat Completions.
+
+`instructions` are the system message; input items map onto messages: a `message` item is a message of its
+role, a `function_call` is an assistant tool call, a `function_call_output` its result. Reasoning items of
+earlier turns are not part of the prompt (OpenAI drops them); the current turn's are, encrypted. What the
+counter cannot see (a `previous_response_id`'s conversation, encrypted reasoning and compaction items,
+hosted tools' definitions and results) is reported as not counted, never as zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _message(item: dict) -> dict:
+    return {"role": item.get("role", "user"), "content": item.get("content")}
+
+
+def chat_request(request: dict) -> tuple[dict, list[str]]:
+    if not isinstance(request, dict):
+        raise ValueError("request: must be a JSON object")
+    return _convert(request)
+
+
+def _convert(request: dict) -> tuple[dict, list[str]]:
+    """The Chat Completions request whose prompt is the same, and what it leaves out."""
+    not_counted: list[str] = []
+    messages: list[dict] = []
+    if request.get("instructions"):
+        messages.append({"role": "developer", "content": request["instructions"]})
+    items: Any = request.get("input")
+    if isinstance(items, str):
+        items = [{"type": "message", "role": "user", "content": items}]
+    if not isinstance(items, list):
+        raise ValueError("input: must be a string or a list of items")
+    if request.get("previous_response_id"):
+        not_counted.append("previous_response_id: the earlier response's conversation is not in the request")
+    pending: list[dict] = []  # consecutive function calls form one assistant message
+
+    def flush() -> None:
+        if pending:
+            messages.append({"role": "assistant", "content": None, "tool_calls": list(pending)})
+            pending.clear()
+
+    last_user = max(
+        (i for i, item in enumerate(items) if isinstance(item, dict) and item.get("role") == "user"),
+        default=-1,
+    )
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValueError(f"input[{i}]: must be an object")
+        kind = item.get("type", "message")
+        if kind == "function_call":
+            pending.append(
+                {
+                    "id": item.get("call_id", ""),
+                    "type": "function",
+                    "function": {"name": item.get("name", ""), "arguments": item.get("arguments", "")},
+                }
+            )
+            continue
+        flush()
+        if kind == "message":
+            messages.append(_message(item))
+        elif kind == "function_call_output":
+            output = item.get("output")
+            messages.append({"role": "tool", "tool_call_id": item.get("call_id", ""), "content": output})
+        elif kind == "reasoning":
+            # Reasoning of earlier turns is dropped; the current turn's is in the prompt, but encrypted.
+            if i > last_user:
+                not_counted.append(f"input[{i}]: the current turn's reasoning (encrypted)")
+        else:
+            not_counted.append(f"input[{i}]: a {kind} item")
+    flush()
+    chat: dict = {"model": request.get("model"), "messages": messages}
+    tools = []
+    for i, tool in enumerate(request.get("tools") or ()):
+        if not isinstance(tool, dict):
+            raise ValueError(f"tools[{i}]: must be an object")
+        kind = tool.get("type")
+        if kind == "function":
+            function = {key: tool[key] for key in ("name", "description", "parameters") if key in tool}
+            tools.append({"type": "function", "function": function})
+        elif kind == "custom":
+            tools.append({"type": "custom", "custom": tool})
+        else:
+            not_counted.append(f"tools[{i}]: the hosted {kind} tool (its definition and results)")
+    if tools:
+        chat["tools"] = tools
+    text_format = (request.get("text") or {}).get("format") if isinstance(request.get("text"), dict) else None
+    if isinstance(text_format, dict) and text_format.get("type") == "json_schema":
+        spec = {
+            key: text_format[key] for key in ("name", "description", "schema", "strict") if key in text_format
+        }
+        chat["response_format"] = {"type": "json_schema", "json_schema": spec}
+    if request.get("tool_choice") is not None:
+        choice = request["tool_choice"]
+        if isinstance(choice, dict) and choice.get("type") == "function" and "name" in choice:
+            choice = {"type": "function", "function": {"name": choice["name"]}}
+        chat["tool_choice"] = choice
+    return chat, not_counted

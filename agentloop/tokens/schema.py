@@ -1,0 +1,141 @@
+"""JSON Schema as the text OpenAI's models read it in.
+
+Function parameters reach the model as TypeScript-like types inside a `namespace functions { ... }` block
+(OpenAI's `openai-harmony` package publishes the same layout for gpt-oss): one property per line, its
+title and description as `//` comment lines above it, `?` marks an optional property, `// default: X`
+follows one with a default, enums and `anyOf` are unions, `$ref` is resolved against `$defs`.
+A Structured Outputs format is shown as compact JSON instead, without titles and numeric bounds.
+
+Measured against OpenAI's bills (`../shared/data`): the first property line of an object costs one token
+less when no comment line precedes it (the line break after `{` merges into the name's token there), a
+rule the counter applies as `Rendered.saved`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+Schema = dict[str, Any]
+MAX_DEPTH = 32  # a schema deeper than this (or a $ref cycle) renders as `any` past it
+SCALARS = {"string": "string", "number": "number", "integer": "number", "boolean": "boolean", "null": "null"}
+# Keywords a Structured Outputs schema loses before the model reads it: titles, and the numeric bounds
+# the decoder enforces itself.
+HIDDEN_KEYWORDS = frozenset({"title", "minimum", "maximum"})
+
+
+def comment_lines(text: str, indent: str = "") -> list[str]:
+    """`// line` for each line of `text` (a multi-line description stays one comment per line)."""
+    return [f"{indent}// {line}".rstrip() for line in text.split("\n")]
+
+
+def literal(value: Any) -> str:
+    """A JSON value as a TypeScript literal."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+class TypeScript:
+    """Renders one schema; `$ref`s resolve into its `$defs` (or `definitions`)."""
+
+    def __init__(self, root: Schema):
+        self.defs: dict[str, Schema] = {}
+        for key in ("$defs", "definitions"):
+            if isinstance(root.get(key), dict):
+                self.defs.update(root[key])
+        self.saved = 0  # tokens the merged line breaks save (see the module's note)
+
+    def resolve(self, schema: Schema, depth: int) -> Schema:
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and depth < MAX_DEPTH:
+            target = self.defs.get(ref.rsplit("/", 1)[-1])
+            if isinstance(target, dict):
+                merged = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+                return self.resolve(merged, depth + 1)
+        return schema
+
+    def type_of(self, schema: Any, indent: str, depth: int = 0) -> str:
+        """The TypeScript type of a (sub)schema."""
+        if not isinstance(schema, dict) or depth >= MAX_DEPTH:
+            return "any"
+        schema = self.resolve(schema, depth)
+        if "const" in schema:
+            return literal(schema["const"])
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            return " | ".join(literal(value) for value in schema["enum"])
+        for key in ("anyOf", "oneOf"):
+            if isinstance(schema.get(key), list) and schema[key]:
+                return " | ".join(self.type_of(option, indent, depth + 1) for option in schema[key])
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            return " | ".join(self.type_of({**schema, "type": one}, indent, depth + 1) for one in kind)
+        if kind == "object" or (kind is None and isinstance(schema.get("properties"), dict)):
+            return self.object_of(schema, indent, depth)
+        if kind == "array":
+            items = schema.get("items")
+            if not isinstance(items, dict):
+                return "any[]"
+            inner = self.type_of(items, indent, depth + 1)
+            return f"({inner})[]" if " | " in inner else f"{inner}[]"
+        return SCALARS.get(kind, "any") if isinstance(kind, str) else "any"
+
+    def object_of(self, schema: Schema, indent: str, depth: int) -> str:
+        """`{ ... }` with one line per property (and its comments); `object` when it has none."""
+        properties = schema.get("properties")
+        if not isinstance(properties, dict) or not properties:
+            return "object"
+        required = set(schema.get("required") or ())
+        lines = ["{"]
+        for position, (name, prop) in enumerate(properties.items()):
+            prop = self.resolve(prop, depth) if isinstance(prop, dict) else {}
+            comments = [
+                text
+                for text in (prop.get("title"), prop.get("description"))
+                if isinstance(text, str) and text
+            ]
+            for text in comments:
+                lines.extend(comment_lines(text, indent))
+            if position == 0 and not comments:
+                self.saved += 1
+            optional = "" if name in required else "?"
+            line = f"{indent}{name}{optional}: {self.type_of(prop, indent, depth + 1)},"
+            if "default" in prop:
+                line += f" // default: {literal(prop['default'])}"
+            lines.append(line)
+        lines.append(f"{indent}}}")
+        return "\n".join(lines)
+
+
+def function_signature(name: str, description: Any, parameters: Any) -> tuple[str, int]:
+    """One function of a namespace, `type name = (_: {...}) => any;` under its description, and the
+    tokens its merged line breaks save."""
+    lines = comment_lines(description) if isinstance(description, str) and description else []
+    properties = parameters.get("properties") if isinstance(parameters, dict) else None
+    if not (isinstance(properties, dict) and properties):
+        lines.append(f"type {name} = () => any;")
+        return "\n".join(lines), 0
+    renderer = TypeScript(parameters)
+    lines.append(f"type {name} = (_: {renderer.object_of(parameters, '', 0)}) => any;")
+    return "\n".join(lines), renderer.saved
+
+
+def namespace(name: str, signatures: list[str]) -> str:
+    """`namespace NAME { ... } // namespace NAME` around rendered function signatures."""
+    body = "\n\n".join(signatures)
+    return f"namespace {name} {{\n\n{body}\n\n}} // namespace {name}"
+
+
+def for_response_format(schema: Any) -> Any:
+    """A Structured Outputs schema as the model reads it (a property *named* title stays)."""
+    if isinstance(schema, list):
+        return [for_response_format(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key in HIDDEN_KEYWORDS and not isinstance(value, (dict, list)):
+            continue
+        if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(value, dict):
+            out[key] = {name: for_response_format(sub) for name, sub in value.items()}
+        else:
+            out[key] = for_response_format(value)
+    return out

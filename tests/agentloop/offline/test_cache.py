@@ -1,0 +1,99 @@
+"""The offline prompt cache, by cost model v2: token prefixes, 128- or 1-token steps, TTL, writes."""
+
+import pytest
+
+from agentloop.offline import FakeOpenAI, bundled_scripts
+from agentloop.offline.cache import PromptCache, billed_for_cache_writes
+from agentloop.tokens import count_request
+
+SUPPORT = bundled_scripts()[0]
+SYSTEM = {"role": "system", "content": "Answer briefly. " * 300}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def usage(model: FakeOpenAI, messages: list[dict], name: str = "gpt-4.1") -> tuple[int, int, int]:
+    body = {"model": name, "messages": messages}
+    details = model.complete(body)["usage"]
+    return (
+        details["prompt_tokens"],
+        details["prompt_tokens_details"]["cached_tokens"],
+        details["prompt_tokens_details"]["cache_write_tokens"],
+    )
+
+
+def prompt(messages: list[dict], name: str = "gpt-4.1") -> int:
+    return count_request("chat_completions", name, {"messages": messages}).prompt_tokens
+
+
+def test_the_cached_prefix_is_the_longest_common_token_prefix_in_128_token_steps():
+    model = FakeOpenAI()
+    first = [SYSTEM, {"role": "user", "content": "hello there, how are you today?"}]
+    assert usage(model, first) == (prompt(first), 0, 0) == (920, 0, 0)  # under 1,024: never cached
+    long_system = {"role": "system", "content": "Answer briefly. " * 400}
+    a = [long_system, {"role": "user", "content": "hello there, how are you today?"}]
+    b = [long_system, {"role": "user", "content": "hello there, how is the weather?"}]
+    assert usage(model, a) == (1220, 0, 0)
+    # b shares the system message and the user message's start ("hello there, how"): 1,212 tokens.
+    assert prompt(b) == 1220
+    assert usage(model, b) == (1220, 1152, 0)
+    # A longer conversation reads all of a, its reply's priming included (the assistant message that
+    # follows starts with the same `<|im_start|>assistant<|im_sep|>`): 1,220 tokens, cached 1,152.
+    reply = {"role": "assistant", "content": "Fine, thanks! " * 20}
+    longer = [*a, reply, {"role": "user", "content": "good"}]
+    assert usage(model, longer)[1] == 1220 // 128 * 128 == 1152
+    # A different system prompt shares nothing; another model has its own cache.
+    assert usage(model, [{"role": "system", "content": "x " * 1200}, a[1]])[1] == 0
+    assert usage(model, a, "gpt-4o")[1] == 0
+
+
+def test_models_billed_for_cache_writes_cache_to_the_token_and_report_writes():
+    assert billed_for_cache_writes("gpt-5.6") and billed_for_cache_writes("gpt-5.6-sol")
+    assert billed_for_cache_writes("gpt-6") and not billed_for_cache_writes("gpt-5.5")
+    assert not billed_for_cache_writes("gpt-4.1") and not billed_for_cache_writes("o3")
+    model = FakeOpenAI()
+    a = [SYSTEM, {"role": "user", "content": "x " * 200}]
+    total = prompt(a, "gpt-5.6")
+    assert total == 1112
+    # Nothing to read; the whole prompt is written (input >= 1,024, 1-token steps).
+    assert usage(model, a, "gpt-5.6") == (1112, 0, 1112)
+    # The same prompt again is read whole, and nothing more is written.
+    assert usage(model, a, "gpt-5.6") == (1112, 1112, 0)
+    longer = [*a, {"role": "assistant", "content": "ok"}, {"role": "user", "content": "and?"}]
+    tokens, cached, written = usage(model, longer, "gpt-5.6")
+    # Reads up to the priming's `<|start|>assistant`, which the assistant message repeats; writes the rest.
+    assert (tokens, cached, written) == (1123, 1112, 1123 - 1112)
+    # A model the price table bills for writes, by name.
+    named = FakeOpenAI(cache_write_models={"gpt-5.6-terra"})
+    assert usage(named, a, "gpt-5.6-terra")[2] == 1112
+    assert usage(FakeOpenAI(), a, "gpt-5.5")[2] == 0
+
+
+@pytest.mark.parametrize(("name", "ttl_minutes"), [("gpt-4.1", 24 * 60), ("gpt-5.6", 30)])
+def test_a_cached_prefix_expires_after_the_ttl_of_idle_time(name, ttl_minutes):
+    clock = Clock()
+    model = FakeOpenAI(clock=clock)
+    a = [{"role": "system", "content": "Answer briefly. " * 400}, {"role": "user", "content": "one"}]
+    b = [a[0], {"role": "user", "content": "two"}]
+    model.complete({"model": name, "messages": a})
+    clock.now += ttl_minutes * 60  # idle exactly the TTL: still warm, and reading it keeps it warm
+    assert usage(model, b, name)[1] > 0
+    clock.now += ttl_minutes * 60
+    assert usage(model, a, name)[1] > 0
+    clock.now += ttl_minutes * 60 + 1  # idle longer than the TTL: gone
+    assert usage(model, b, name)[1] == 0
+
+
+def test_the_cache_keeps_a_bounded_number_of_prompts():
+    cache = PromptCache(clock=lambda: 0.0)
+    for i in range(300):
+        cache.use("m", [i] * 1100)
+    assert len(cache._entries["m"]) == 256
+    assert cache.use("m", [299] * 1100).cached == 1024
+    assert cache.use("m", [0] * 1100).cached == 0  # among the first evicted
