@@ -32,6 +32,13 @@ class WayCost:
     is_traffic_way: bool
     relative_error: Decimal | None  # for the way the traffic ran: (estimate − actual) / actual
 
+    @property
+    def relative_error_text(self) -> str:
+        """ "+1.23 %": the estimate above (+) or below (−) the actual cost."""
+        if self.relative_error is None:
+            return ""
+        return f"{self.relative_error * 100:+.2f} %".replace("-", "−")
+
 
 @dataclass(frozen=True, slots=True)
 class ImportEstimate:

@@ -132,7 +132,8 @@ class WorkloadFit:
             self.user_deltas.add(delta)
             bucket = self.turn_start
         else:
-            self.result_deltas.setdefault(previous.last_tool_kind or "function", Mean()).add(delta)
+            if previous.last_tool_kind is not None:  # a call that continues without tools adds no result
+                self.result_deltas.setdefault(previous.last_tool_kind, Mean()).add(delta)
             bucket = self.within
         bucket.cached += usage.cached_tokens
         bucket.cacheable += cacheable(previous.last_input, step)

@@ -90,7 +90,7 @@ def _list(value: object, name: str, line: int) -> list:
 
 def _chat_parts(
     request: dict, response: dict, line: int
-) -> tuple[list, list, list[ToolUse], bool | None, list[str]]:
+) -> tuple[list, list, list[ToolUse], bool, list[str]]:
     messages = _list(request.get("messages"), "request.messages", line)
     choices = _list(response.get("choices"), "response.choices", line)
     reply = choices[0].get("message") if choices and isinstance(choices[0], dict) else None
@@ -101,7 +101,7 @@ def _chat_parts(
         if isinstance(call, dict) and isinstance(call.get("function"), dict)
     ]
     last = messages[-1] if messages and isinstance(messages[-1], dict) else {}
-    starts = {"user": True, "tool": False, "function": False}.get(last.get("role"))
+    starts = last.get("role") == "user"  # a turn is a user message; anything else continues one
     system = []
     for message in messages:
         if not isinstance(message, dict) or message.get("role") not in ("system", "developer"):
@@ -113,7 +113,7 @@ def _chat_parts(
 
 def _responses_parts(
     request: dict, response: dict, line: int
-) -> tuple[list, list, list[ToolUse], bool | None, list[str]]:
+) -> tuple[list, list, list[ToolUse], bool, list[str]]:
     raw_input = request.get("input")
     items = (
         [{"role": "user", "content": raw_input}]
@@ -130,10 +130,7 @@ def _responses_parts(
         elif item.get("type") in HOSTED_KINDS:
             hosted.append(ToolUse(HOSTED_KINDS[item["type"]], item["type"]))
     last = items[-1] if items and isinstance(items[-1], dict) else {}
-    if last.get("type") == "function_call_output":
-        starts = False
-    else:
-        starts = True if last.get("role") == "user" else None
+    starts = last.get("role") == "user" and last.get("type") in (None, "message")
     instructions = request.get("instructions")
     system = [instructions] if isinstance(instructions, str) and instructions else []
     leading = [{"type": "instructions", "id": instructions}] if system else []
