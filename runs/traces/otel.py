@@ -76,7 +76,9 @@ def _first(attributes: dict, names: tuple[str, ...]) -> tuple[str, object]:
 class _Spans:
     def __init__(self, keep_text: bool):
         self.keep_text = keep_text
-        self.calls: dict[str, list[TraceCall]] = defaultdict(list)
+        # Calls by conversation, with their trace; tool spans by trace (an execute_tool span need not
+        # carry the conversation id).
+        self.calls: dict[str, list[tuple[str, TraceCall]]] = defaultdict(list)
         self.tools: dict[str, list[tuple[datetime | None, str]]] = defaultdict(list)
         self.other_providers = 0
 
@@ -95,10 +97,11 @@ class _Spans:
         conversation = attributes.get("gen_ai.conversation.id") or span.get("traceId")
         key = fields.text(conversation, "span.traceId", line, required=True)
         start = fields.unix_nanos(span.get("startTimeUnixNano"), "span.startTimeUnixNano", line)
+        trace = str(span.get("traceId") or key)
         if operation in TOOL_CALLS:
-            self.tools[key].append((start, str(attributes.get("gen_ai.tool.name") or "")))
+            self.tools[trace].append((start, str(attributes.get("gen_ai.tool.name") or "")))
             return
-        self.calls[key].append(self._call(span, attributes, key, start, line))
+        self.calls[key].append((trace, self._call(span, attributes, key, start, line)))
 
     def _call(self, span: dict, attributes: dict, key: str, start: datetime | None, line: int) -> TraceCall:
         counts = {}
@@ -141,22 +144,16 @@ class _Spans:
         )
 
     def in_order(self) -> Iterator[TraceCall]:
-        """Each conversation's calls by start time, each with the tools run before the next call."""
-        for key, calls in self.calls.items():
-            calls.sort(key=lambda call: (call.at is None, call.at or datetime.min, call.line))
-            tools = sorted(
-                self.tools.get(key, ()), key=lambda tool: (tool[0] is None, tool[0] or datetime.min)
-            )
-            position = 0
-            for index, call in enumerate(calls):
-                following = calls[index + 1].at if index + 1 < len(calls) else None
-                names = []
-                while position < len(tools) and (
-                    following is None or (tools[position][0] or following) < following
-                ):
-                    if call.at is None or tools[position][0] is None or tools[position][0] >= call.at:
-                        names.append(tools[position][1])
-                    position += 1
+        """Each conversation's calls by start time, each with the tools its trace ran before the next call."""
+        for entries in self.calls.values():
+            entries.sort(key=lambda entry: (entry[1].at is None, entry[1].at or datetime.min, entry[1].line))
+            for index, (trace, call) in enumerate(entries):
+                following = entries[index + 1][1].at if index + 1 < len(entries) else None
+                names = [
+                    name
+                    for at, name in self.tools.get(trace, ())
+                    if at and call.at and at >= call.at and (following is None or at < following)
+                ]
                 if names:
                     call.tool_uses = tuple(ToolUse("function", name) for name in names)
                 yield call
