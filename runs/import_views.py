@@ -24,14 +24,19 @@ CALLS_PER_PAGE = 100
 CONVERSATIONS_SHOWN = 50
 
 
+def _size_text(size: int) -> str:
+    return f"{size // (1024 * 1024):,} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
 def _list_page(
-    request: HttpRequest, upload: TraceUploadForm, runs: RunsImportForm, status: int = 200
+    request: HttpRequest, upload: TraceUploadForm, runs: RunsImportForm, status: int = 200, refused: str = ""
 ) -> HttpResponse:
     context = {
         "imports": TraceImport.objects.all()[:200],
         "upload_form": upload,
+        "upload_refused": refused,
         "runs_form": runs,
-        "max_upload_mb": settings.TRACE_UPLOAD_MAX_BYTES // (1024 * 1024),
+        "max_upload": _size_text(settings.TRACE_UPLOAD_MAX_BYTES),
     }
     return render(request, "runs/import_list.html", context, status=status)
 
@@ -51,10 +56,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     except ValueError:
         length = 0
     if length > settings.TRACE_UPLOAD_MAX_BYTES:
-        form = TraceUploadForm()
-        limit = settings.TRACE_UPLOAD_MAX_BYTES // (1024 * 1024)
-        form.add_error(None, f"The file is over {limit} MB: import it with manage.py import_traces FILE.")
-        return _list_page(request, form, RunsImportForm(), status=413)
+        limit = _size_text(settings.TRACE_UPLOAD_MAX_BYTES)
+        refused = f"The file is over {limit}: import it with manage.py import_traces FILE."
+        return _list_page(request, TraceUploadForm(), RunsImportForm(), status=413, refused=refused)
     return _upload_checked(request)
 
 
