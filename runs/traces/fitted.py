@@ -72,7 +72,7 @@ def _lengths(fitted: FittedWorkload, tallies: list[ConversationTally]) -> int:
     if len(tallies) == 1:
         only = min(MAX_TURNS, tallies[0].turns)
         fitted.set("turns_distribution", "fixed", "one conversation: every conversation as long as it")
-        fitted.set("turns_per_session", only, f"the conversation's {tallies[0].turns} turns")
+        fitted.set("turns_per_session", only, "the turns of the only conversation")
     else:
         pairs, note = turns_histogram(lengths)
         fitted.set("turns_distribution", "histogram", f"{len(tallies)} conversations of different lengths")

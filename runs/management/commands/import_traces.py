@@ -79,7 +79,7 @@ class Command(BaseCommand):
     def _print(self, trace_import: TraceImport, summary: dict) -> None:
         write = self.stdout.write
         write(f"Import #{trace_import.pk}: {trace_import.name} ({trace_import.get_format_display()})")
-        write(f"  {summary['calls']:,} calls in {summary['conversations']:,} conversations")
+        write(f"  {summary['calls']:,} calls in {summary['conversations']:,} conversation(s)")
         write(f"  actual cost {summary['actual_cost_usd']} USD at the prices of each call's date")
         if summary["recorded_cost_usd"] is not None:
             write(f"  the trace recorded {summary['recorded_cost_usd']} USD")
