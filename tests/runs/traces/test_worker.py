@@ -57,7 +57,8 @@ def test_a_worker_process_runs_a_queued_import(tmp_path):
         while time.monotonic() < deadline:
             with sqlite3.connect(database) as connection:
                 row = connection.execute(
-                    "select status, calls_count, conversations_count, actual_cost_usd from runs_traceimport where id = ?",
+                    "select status, calls_count, conversations_count, actual_cost_usd"
+                    " from runs_traceimport where id = ?",
                     (import_id,),
                 ).fetchone()
             if row and row[0] in ("completed", "failed"):
