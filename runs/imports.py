@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pricing.catalog import today
+from runs.call_rows import call_row, call_rows_insert
 from runs.models import ImportedCall, ImportedConversation, ImportFormat, ImportStatus, Run, TraceImport
 from runs.traces.atif import atif_calls
 from runs.traces.conversations import Placement
@@ -30,7 +31,7 @@ from runs.traces.reader import CountingReader, trace_format_detect
 from runs.traces.records import ReadProgress, TraceCall, TraceFormatError
 from runs.traces.runs_source import run_calls
 
-BATCH = 1000
+BATCH = 5000  # rows per transaction: a commit (and its sync) per batch, not per row
 PROGRESS_SECONDS = 0.5
 ProgressCallback = Callable[[TraceImport], None]
 
@@ -93,45 +94,18 @@ class _Recorder:
         self.trace_import = trace_import
         self.progress = progress
         self.on_progress = on_progress
-        self.rows: list[ImportedCall] = []
+        self.rows: list[tuple] = []
         self.last_report = 0.0
 
     def add(self, call: TraceCall, placement: Placement, priced: PricedCall) -> None:
-        usage = call.usage
-        self.rows.append(
-            ImportedCall(
-                trace_import=self.trace_import,
-                conversation=placement.conversation.index,
-                index=placement.index,
-                turn=placement.turn,
-                round=placement.round,
-                line=call.line,
-                api=call.api,
-                model=call.model[:200],
-                service_tier=call.service_tier,
-                at=call.at,
-                latency_ms=call.latency_ms,
-                prompt_tokens=usage.prompt_tokens,
-                cached_tokens=usage.cached_tokens,
-                cache_write_tokens=usage.cache_write_tokens,
-                completion_tokens=usage.completion_tokens,
-                reasoning_tokens=usage.reasoning_tokens,
-                cost_usd=priced.cost_usd,
-                recorded_cost_usd=call.recorded_cost_usd,
-                priced_on=priced.priced_on,
-                price_problem=priced.problem[:300],
-                tool_names=[use.name for use in (*call.tool_uses, *call.hosted_uses)],
-                text=call.text,
-            )
-        )
+        self.rows.append(call_row(self.trace_import.pk, call, placement, priced))
         self.progress.calls_read += 1
         if len(self.rows) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
-        if self.rows:
-            ImportedCall.objects.bulk_create(self.rows, batch_size=500)
-            self.rows = []
+        call_rows_insert(self.rows)
+        self.rows = []
         self.report(force=True)
 
     def report(self, force: bool = False) -> None:

@@ -9,14 +9,9 @@ latest state is indexed: memory grows with the number of conversations, not of c
 
 from __future__ import annotations
 
-import hashlib
 import json
 
-ROOT = b""
-
-
-def _hash(previous: bytes, key: str) -> bytes:
-    return hashlib.blake2b(previous + key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+ROOT = 0
 
 
 def _text(content: object) -> str:
@@ -33,32 +28,42 @@ def _text(content: object) -> str:
     return json.dumps(content, sort_keys=True, default=str)
 
 
-def message_key(item: object) -> str:
-    """What the model reads of one chat message or Responses input/output item, as a stable string."""
+def _calls(calls: object) -> tuple:
+    if not isinstance(calls, list):
+        return ()
+    return tuple(
+        (str(call["function"].get("name")), str(call["function"].get("arguments")))
+        for call in calls
+        if isinstance(call, dict) and isinstance(call.get("function"), dict)
+    )
+
+
+def message_key(item: object) -> tuple:
+    """What the model reads of one chat message or Responses input/output item, as a hashable value
+    (cheap for text messages: a million-call log has tens of millions of them)."""
     if not isinstance(item, dict):
-        return json.dumps(["value", item], default=str)
+        return ("value", json.dumps(item, default=str))
     kind = item.get("type")
     if kind in (None, "message") and "role" in item:
-        calls = [
-            [call.get("function", {}).get("name"), call.get("function", {}).get("arguments")]
-            for call in item.get("tool_calls") or ()
-            if isinstance(call, dict) and isinstance(call.get("function"), dict)
-        ]
-        return json.dumps(
-            ["message", item.get("role"), _text(item.get("content")), calls, item.get("tool_call_id")],
-            default=str,
-        )
+        content = item.get("content")
+        text = content if isinstance(content, str) else _text(content)
+        return ("m", item.get("role"), text, item.get("tool_call_id"), _calls(item.get("tool_calls")))
     if kind == "function_call":
-        return json.dumps(["function_call", item.get("call_id"), item.get("name"), item.get("arguments")])
+        return ("function_call", item.get("call_id"), item.get("name"), item.get("arguments"))
     if kind == "function_call_output":
-        return json.dumps(["function_call_output", item.get("call_id"), _text(item.get("output"))])
-    return json.dumps(["item", kind, item.get("id") or item], sort_keys=True, default=str)
+        return ("function_call_output", item.get("call_id"), _text(item.get("output")))
+    return ("item", kind, str(item.get("id") or json.dumps(item, sort_keys=True, default=str)))
+
+
+def _hash(previous: int, key: tuple) -> int:
+    # Python's own hash of a tuple: 64 bits, fast, stable within one process (all a grouping needs).
+    return hash((previous, key))
 
 
 class ConversationGrouper:
     def __init__(self) -> None:
-        self._by_state: dict[bytes, str] = {}
-        self._states: dict[str, tuple[bytes, bytes]] = {}
+        self._by_state: dict[int, str] = {}
+        self._states: dict[str, tuple[int, int]] = {}
         self._by_response: dict[str, str] = {}
         self._response_of: dict[str, str] = {}
         self.conversations = 0
@@ -88,7 +93,7 @@ class ConversationGrouper:
         self._remember(key, state, after)
         return key
 
-    def _remember(self, key: str, state: bytes, after: bytes) -> None:
+    def _remember(self, key: str, state: int, after: int) -> None:
         for old in self._states.get(key, ()):
             if self._by_state.get(old) == key:
                 del self._by_state[old]

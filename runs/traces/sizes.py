@@ -29,6 +29,12 @@ def _tools_tokens(encoding: str, blob: str) -> int:
     return count_tools(json.loads(blob), encoding)
 
 
+# The same definitions come with every call: their count is found by what they look like (repr is
+# several times cheaper than a canonical JSON dump) before anything is rebuilt or counted.
+_BY_REPR: dict[tuple[str, str], int | None] = {}
+_BY_REPR_LIMIT = 1024
+
+
 def as_chat_function(tool: object) -> dict | None:
     """A Chat Completions function definition from either API's tool entry; None for hosted tools."""
     if not isinstance(tool, dict):
@@ -59,6 +65,15 @@ def tools_tokens(model: str, tools: object) -> int | None:
         return 0
     if not isinstance(tools, list):
         return None
+    key = (model, repr(tools))
+    if key not in _BY_REPR:
+        if len(_BY_REPR) >= _BY_REPR_LIMIT:
+            _BY_REPR.clear()
+        _BY_REPR[key] = _count_tools(model, tools)
+    return _BY_REPR[key]
+
+
+def _count_tools(model: str, tools: list) -> int | None:
     functions = [function for function in map(as_chat_function, tools) if function is not None]
     try:
         blob = json.dumps(functions, sort_keys=True)
