@@ -71,11 +71,11 @@ def trace_import_estimate(trace_import: TraceImport) -> ImportEstimate:
     raw = dict(trace_import.fitted_inputs)
     if trace_import.price_as_of is not None:
         raw["as_of"] = trace_import.price_as_of.isoformat()
+    actual = actual_per_session(trace_import)
     try:
         estimate = estimate_compute(raw)
     except EstimateInputError as exc:
-        return ImportEstimate(None, exc.errors)
-    actual = actual_per_session(trace_import)
+        return ImportEstimate(None, exc.errors, actual)
     ways = []
     for key, result in estimate.approaches.items():
         ran = key == trace_import.traffic_way
