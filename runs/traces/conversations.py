@@ -31,6 +31,8 @@ class ConversationTally:
     last_input: int = 0
     last_visible: int = 0
     last_reasoning: int = 0
+    # Responses API: the reasoning of the turn's earlier calls that the last call's input carried.
+    last_carried: int = 0
     last_tool_kind: str | None = None
 
 
@@ -72,6 +74,10 @@ class ConversationBook:
     def close(placement: Placement, call: TraceCall, cost: Decimal | None) -> None:
         """After fitting saw the call: remember it as the conversation's previous call."""
         tally = placement.conversation
+        if call.api == "responses" and not placement.starts_turn and not placement.first_in_conversation:
+            tally.last_carried += tally.last_reasoning
+        else:
+            tally.last_carried = 0
         if cost is None:
             tally.unpriced_calls += 1
         else:

@@ -122,8 +122,15 @@ class WorkloadFit:
             self.warm_openings += usage.cached_tokens > 0
             return
         previous: ConversationTally = placement.conversation
-        carried = previous.last_reasoning if call.api == "responses" and not placement.starts_turn else 0
-        delta = usage.prompt_tokens - previous.last_input - previous.last_visible - carried
+        # What of the previous call's input stays in place: on the Responses API a new turn drops the
+        # reasoning the previous turn carried, and a call within a turn carries the previous call's.
+        if call.api != "responses":
+            kept, carried = previous.last_input, 0
+        elif placement.starts_turn:
+            kept, carried = previous.last_input - previous.last_carried, 0
+        else:
+            kept, carried = previous.last_input, previous.last_reasoning
+        delta = usage.prompt_tokens - kept - previous.last_visible - carried
         if delta < 0:  # the history was cut for this call: only the instructions stay in place
             self.cut.cached += usage.cached_tokens
             self.cut.calls += 1
@@ -136,5 +143,5 @@ class WorkloadFit:
                 self.result_deltas.setdefault(previous.last_tool_kind, Mean()).add(delta)
             bucket = self.within
         bucket.cached += usage.cached_tokens
-        bucket.cacheable += cacheable(previous.last_input, step)
+        bucket.cacheable += cacheable(kept, step)
         bucket.calls += 1

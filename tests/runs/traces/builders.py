@@ -88,3 +88,25 @@ def support_conversation(
 def write_jsonl(path: Path, records: list) -> Path:
     path.write_text("".join(json.dumps(record) + "\n" for record in records))
     return path
+
+
+def responses_line(items, output, usage, *, response_id, previous=None, instructions=None, at=None) -> dict:
+    request = {"model": "gpt-5", "input": items}
+    if previous:
+        request["previous_response_id"] = previous
+    if instructions:
+        request["instructions"] = instructions
+    line = {"request": request, "response": {"id": response_id, "object": "response", "model": "gpt-5",
+                                             "output": output, "usage": usage}}  # fmt: skip
+    if at:
+        line["timestamp"] = at
+    return line
+
+
+def responses_usage(input_tokens: int, output: int, reasoning: int, cached: int = 0) -> dict:
+    return {
+        "input_tokens": input_tokens,
+        "input_tokens_details": {"cached_tokens": cached},
+        "output_tokens": output,
+        "output_tokens_details": {"reasoning_tokens": reasoning},
+    }

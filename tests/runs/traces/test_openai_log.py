@@ -99,3 +99,57 @@ def test_kept_text_is_stored_with_each_call(table, tmp_path):
     trace_import = import_file(two_conversations(tmp_path), keep_text=True)
     call = ImportedCall.objects.filter(trace_import=trace_import).order_by("conversation", "index").first()
     assert call.text["request"]["messages"][1] == {"role": "user", "content": "a question 1"}
+
+
+def responses_conversation(tag: str):
+    """Two turns on the Responses API, chained by previous_response_id, 100 reasoning tokens a call: the
+    turn's reasoning is carried to its later call and dropped when the next turn starts."""
+    from tests.runs.traces.builders import responses_line, responses_usage
+
+    call = [
+        {"type": "reasoning", "id": f"rs_{tag}"},
+        {"type": "function_call", "call_id": "c1", "name": "lookup_order", "arguments": "{}"},
+    ]
+    reply = [
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Shipped."}]}
+    ]
+    result = [{"type": "function_call_output", "call_id": "c1", "output": "shipped"}]
+    user = [{"role": "user", "content": "where is it?"}]
+    steps = [
+        (user, call, 1300, 120),
+        (result, reply, 1620, 160),
+        (user, call, 1620, 120),
+        (result, reply, 1940, 160),
+    ]
+    lines = []
+    for number, (items, output, prompt, completion) in enumerate(steps, start=1):
+        previous = f"r{tag}{number - 1}" if number > 1 else None
+        lines.append(
+            responses_line(
+                items,
+                output,
+                responses_usage(prompt, completion, 100),
+                response_id=f"r{tag}{number}",
+                previous=previous,
+                instructions=None if previous else "Be kind.",
+            )
+        )
+    return lines
+
+
+def test_a_responses_conversation_with_reasoning(table, tmp_path):
+    lines = responses_conversation("a") + responses_conversation("b")
+    trace_import = import_file(
+        write_jsonl(tmp_path / "log.jsonl", [lines[0], lines[4], *lines[1:4], *lines[5:]])
+    )
+    assert (trace_import.traffic_way, trace_import.conversations_count) == ("responses", 2)
+    inputs = trace_import.fitted_inputs
+    assert inputs["turns_histogram"] == [[2, 2]]
+    assert inputs["reasoning_tokens_per_call"] == 100
+    assert (inputs["tool_call_tokens"], inputs["assistant_reply_tokens"]) == (20, 60)  # visible output only
+    # 1620 = 1300 + 100 carried reasoning + 20 call + 200 result; the next turn drops the reasoning again.
+    assert inputs["tool_result_tokens"] == 200
+    system = count_message({"role": "system", "content": "Be kind."}, "o200k_base") + 3
+    assert inputs["system_prompt_tokens"] == system
+    assert system == 10
+    assert inputs["user_message_tokens"] == (2 * (1300 - system) + 2 * 40) / 4 == 665
