@@ -166,20 +166,19 @@ def _time(fitted: FittedWorkload, tallies: list[ConversationTally], turns: int) 
         )
     else:
         fitted.keep_default("session_minutes", "the trace has no timings")
+    # N conversations starting over a span T arrive at (N - 1) / T: one conversation has no rate.
     starts = [t.started_at for t in tallies if t.started_at]
-    ends = [t.ended_at for t in tallies if t.ended_at]
-    span = (max(ends) - min(starts)).total_seconds() if starts and ends else 0
+    span = (max(starts) - min(starts)).total_seconds() if len(starts) > 1 else 0
     if span > 0:
-        monthly = round(len(tallies) * DAYS_PER_MONTH * 86400 / span)
-        monthly = max(1, min(10**9, monthly))
-        hours = span / 3600
+        monthly = max(1, min(10**9, round((len(starts) - 1) * DAYS_PER_MONTH * 86400 / span)))
         fitted.set(
             "sessions_per_month",
             monthly,
-            f"{len(tallies)} conversations in {hours:,.2f} hours, scaled to {DAYS_PER_MONTH} days",
+            f"{len(starts)} conversations starting over {span / 3600:,.2f} hours, "
+            f"scaled to {DAYS_PER_MONTH} days",
         )
     else:
-        fitted.keep_default("sessions_per_month", "the trace has no time span")
+        fitted.keep_default("sessions_per_month", "fewer than two conversations with timestamps")
     mean_turns = Decimal(turns) / len(tallies)
     return minutes / mean_turns
 

@@ -28,9 +28,15 @@ def _system_texts(run: Run) -> list[str]:
     return texts
 
 
-def run_calls(runs: Iterable[Run], progress: ReadProgress, *, keep_text: bool = False) -> Iterator[TraceCall]:
-    """Every successful call of each run, timed from the run's start by the calls' latencies and
-    priced on the date the run took its prices from."""
+def run_calls(
+    runs: Iterable[Run],
+    progress: ReadProgress,
+    *,
+    keep_text: bool = False,
+    completed_turns_only: bool = False,
+) -> Iterator[TraceCall]:
+    """Every successful call of each run (of its completed turns only, if asked), timed from the run's
+    start by the calls' latencies and priced on the date the run took its prices from."""
     for run in runs:
         system = system_tokens(run.model, _system_texts(run))
         tools = tools_tokens(run.model, run.tool_definitions)
@@ -39,6 +45,8 @@ def run_calls(runs: Iterable[Run], progress: ReadProgress, *, keep_text: bool = 
         for call in run.calls.order_by("index"):
             if call.error:
                 failed += 1
+                continue
+            if completed_turns_only and call.turn > run.turns_completed:
                 continue
             yield TraceCall(
                 line=call.index,

@@ -1,4 +1,5 @@
-"""Calibration: estimator inputs derived from a run, estimate against measured cost for chat_completions."""
+"""Calibration: a measured run imported as traffic, its fitted workload priced under cost model v2 for
+chat_completions, against what its calls cost (the issue's 2 % target on `measure --offline`)."""
 
 from decimal import Decimal
 
@@ -6,16 +7,17 @@ import pytest
 
 from agentloop.fake_server import FakeOpenAIServer
 from agentloop.script import bundled_scripts
+from runs.calibration import CalibrationError, run_calibrate, runs_calibrate
 from runs.models import Run
-from runs.services import CalibrationError, run_calibrate, run_derive_workload, run_measure
+from runs.services import run_measure
 from tests.agentloop.conftest import free_port
 from tests.runs.conftest import AS_OF
 
 # Per bundled script on the offline server: estimated and measured USD per conversation.
 FIGURES = {
-    "support_agent": ("0.014064", "0.014112", "-0.003401"),
-    "document_qa": ("0.022856", "0.022608", "0.010970"),
-    "coding_agent": ("0.029676", "0.030158", "-0.015982"),
+    "support_agent": ("0.01412", "0.014112", "0.000567"),
+    "document_qa": ("0.022816", "0.022608", "0.009200"),
+    "coding_agent": ("0.030006141696", "0.030158", "-0.005035"),  # cache hit rate 0.989848: see below
 }
 
 
@@ -31,39 +33,37 @@ def test_bundled_scripts_calibrate_within_two_percent(price_table, name):
     assert calibration.estimated_calls == calibration.measured_calls
 
 
-def test_derived_inputs_of_the_support_run(price_table):
-    workload = run_derive_workload(run_measure("support_agent", offline=True, as_of=AS_OF))
-    derived = {
-        key: getattr(workload, key)
-        for key in (
-            "model",
-            "turns_per_session",
-            "system_prompt_tokens",
-            "tool_schema_tokens",
-            "user_message_tokens",
-            "assistant_reply_tokens",
-            "function_calls_per_turn",
-            "tool_call_tokens",
-            "tool_result_tokens",
-            "reasoning_tokens_per_call",
-            "warm_prefix_across_sessions",
-            "history_limit_tokens",
-        )
-    }
-    assert derived == {
+def test_fitted_inputs_of_the_support_run(price_table):
+    calibration = run_calibrate(run_measure("support_agent", offline=True, as_of=AS_OF))
+    assert calibration.fitted.inputs == {
         "model": "gpt-4.1",
+        "turns_distribution": "fixed",
         "turns_per_session": 4,
         "system_prompt_tokens": 993,  # the system message (990) + the 3 tokens priming every reply
         "tool_schema_tokens": 186,
-        "user_message_tokens": 28,  # 24.25 on average, + the reply's 4 tokens of message overhead
-        "assistant_reply_tokens": 76,  # (95 + 84 + 70 + 57) / 4 = 76.5, rounded half to even
-        "function_calls_per_turn": Decimal("1"),
+        "user_message_tokens": 28,  # (30 + 36 + 22 + 22) / 4 = 27.5: the message and the reply's overhead
+        "assistant_reply_tokens": 77,  # (95 + 84 + 70 + 57) / 4 = 76.5, rounded half up
+        "function_calls_per_turn": "1",
         "tool_call_tokens": 20,  # (14 + 16 + 32 + 16) / 4 = 19.5
-        "tool_result_tokens": 170,
+        "tool_result_tokens": 170,  # (191 + 169 + 151 + 169) / 4: the input's growth after each round
         "reasoning_tokens_per_call": 0,
+        "session_minutes": calibration.fitted.inputs["session_minutes"],  # measured latencies
         "warm_prefix_across_sessions": False,  # a fresh offline server: the first call found no cache
-        "history_limit_tokens": None,
+        "prompt_caching": True,
+        "cache_hit_rate": "1",  # every later call found its whole cacheable prefix
     }
+    assert "sessions_per_month" not in calibration.fitted.inputs  # one conversation has no time span
+
+
+def test_three_runs_calibrate_as_a_histogram_of_their_lengths(price_table):
+    runs = [run_measure(name, offline=True, as_of=AS_OF) for name in FIGURES]
+    calibration = runs_calibrate(runs)
+    assert calibration.fitted.inputs["turns_distribution"] == "histogram"
+    assert calibration.fitted.inputs["turns_histogram"] == [[3, 1], [4, 2]]
+    # Three different agents averaged into one workload: sizes that belong to one script are spread
+    # over all three, so the mixture misses by 6 % (each script alone is within 2 %).
+    assert calibration.measured_usd == (Decimal("0.014112") + Decimal("0.022608") + Decimal("0.030158")) / 3
+    assert calibration.to_dict()["relative_error"] == "-0.059478"
 
 
 def test_a_replayed_conversation_is_warm_and_cached_beyond_any_estimate(price_table, monkeypatch):
@@ -74,11 +74,13 @@ def test_a_replayed_conversation_is_warm_and_cached_beyond_any_estimate(price_ta
     # System (990) + tools (186) were cached by the first run: 1176 -> 1152.
     assert second.calls.get(index=1).cached_tokens == 1152
     calibration = run_calibrate(second)
-    assert calibration.workload.warm_prefix_across_sessions is True
-    # The identical replay finds every earlier request of the first run in the cache, not just the
-    # shared prefix the estimator assumes: the estimate is 13.7% high, and the page says why.
-    assert (calibration.estimated_usd, calibration.measured_usd) == (Decimal("0.012336"), Decimal("0.010848"))
-    assert calibration.to_dict()["relative_error"] == "0.137168"
+    assert calibration.fitted.inputs["warm_prefix_across_sessions"] is True
+    # The identical replay finds every earlier request of the first run in the cache, the first call's
+    # too: more than any rule expects. The fitted rate is capped at 1 and the estimate is 14.2 % high
+    # (13.7 % under version 1); the page says why.
+    assert calibration.fitted.inputs["cache_hit_rate"] == "1"
+    assert (calibration.estimated_usd, calibration.measured_usd) == (Decimal("0.012392"), Decimal("0.010848"))
+    assert calibration.to_dict()["relative_error"] == "0.142330"
     assert not calibration.within_tolerance
 
 
@@ -90,12 +92,15 @@ def test_a_run_without_a_finished_turn_cannot_be_calibrated(price_table):
 
 def test_a_model_billed_for_cache_writes(price_table):
     run = run_measure("support_agent", offline=True, model="gpt-5.6-terra", as_of=AS_OF)
-    # Cached token by token; every call writes what of its prompt it did not read (cost model v2).
-    assert (run.prompt_tokens, run.cached_tokens, run.cache_write_tokens) == (14160, 11843, 2317)
+    assert (run.prompt_tokens, run.cached_tokens, run.cache_write_tokens) == (14160, 11520, 2176)
     calibration = run_calibrate(run)
+    # Cost model v2 bills what every call writes, the last one included, as the endpoint does; the
+    # offline server's 1-token cache finds a few tokens less than the whole previous prompt (its last
+    # message is re-rendered), which the fitted rate (0.971005) spreads over every prefix.
+    assert calibration.fitted.inputs["cache_hit_rate"] == "0.971005"
     assert (calibration.estimated_usd, calibration.measured_usd) == (
-        Decimal("0.0126385"),
-        Decimal("0.0127691"),
+        Decimal("0.013474321549"),
+        Decimal("0.01328"),
     )
-    assert calibration.to_dict()["relative_error"] == "-0.010228"
+    assert calibration.to_dict()["relative_error"] == "0.014633"
     assert calibration.within_tolerance

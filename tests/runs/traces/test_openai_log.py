@@ -61,7 +61,7 @@ def test_the_fitted_workload_of_two_conversations(table, tmp_path):
         "tool_result_tokens": 200,  # the input growth after each round, less the call's own output
         "reasoning_tokens_per_call": 0,
         "session_minutes": "1.5",  # 2.5 and 0.5 minutes from first call to last
-        "sessions_per_month": 8229,  # 2 conversations in 630 s, scaled to 30 days
+        "sessions_per_month": 4320,  # conversations start 600 s apart: one every 600 s for 30 days
         "warm_prefix_across_sessions": False,
         "prompt_caching": True,
         "cache_hit_rate": "0",  # nothing was cached of 9,216 cacheable tokens
