@@ -21,9 +21,9 @@ from runs.traces.fitting import (
 )
 
 HOSTED_INPUTS = {
-    "web_search": "web_search_calls_per_turn",
-    "file_search": "file_search_calls_per_turn",
-    "code_interpreter": "code_interpreter_calls_per_turn",
+    "web_search": ("web_search_calls_per_turn", "web_search_result_tokens"),
+    "file_search": ("file_search_calls_per_turn", "file_search_chunk_tokens"),
+    "code_interpreter": ("code_interpreter_calls_per_turn", "code_interpreter_output_tokens"),
 }
 
 
@@ -140,13 +140,14 @@ def _outputs(fitted: FittedWorkload, fit: WorkloadFit, turns: int) -> None:
             results.rounded(),
             "input growth after a tool round (results + call overhead), mean",
         )
-    for kind, name in HOSTED_INPUTS.items():
+    for kind, (rate, size) in HOSTED_INPUTS.items():
         if fit.hosted[kind]:
             fitted.set(
-                name,
+                rate,
                 _rate(fit.hosted[kind], turns),
                 f"{fit.hosted[kind]} hosted {kind} calls over {turns} turns",
             )
+            fitted.keep_default(size, "a hosted tool's results stay inside the one call that ran it, unseen")
     fitted.set(
         "reasoning_tokens_per_call",
         fit.reasoning.rounded() if fit.reasoning.count else 0,

@@ -9,7 +9,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from runs.import_results import trace_import_summary
-from runs.imports import trace_import_clear, trace_import_create_file, trace_import_process
+from runs.imports import (
+    trace_import_clear,
+    trace_import_create_file,
+    trace_import_create_from_runs,
+    trace_import_process,
+)
 from runs.models import ImportFormat, ImportStatus, TraceImport
 from runs.traces.records import TraceFormatError
 
@@ -24,7 +29,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="the trace file")
+        parser.add_argument("file", nargs="?", help="the trace file")
+        parser.add_argument(
+            "--runs",
+            nargs="+",
+            type=int,
+            metavar="RUN_ID",
+            help="import measured runs (/runs/) instead of a file",
+        )
         parser.add_argument("--format", choices=FORMATS, help="skip detection: " + ", ".join(FORMATS))
         parser.add_argument(
             "--keep-text", action="store_true", help="keep message text for the call inspector"
@@ -32,10 +44,15 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args, **options):
+        if bool(options["file"]) == bool(options["runs"]):
+            raise CommandError("give a trace file or --runs RUN_ID …, not both")
         try:
-            trace_import = trace_import_create_file(
-                Path(options["file"]), fmt=options["format"] or "", keep_text=options["keep_text"]
-            )
+            if options["runs"]:
+                trace_import = trace_import_create_from_runs(options["runs"], keep_text=options["keep_text"])
+            else:
+                trace_import = trace_import_create_file(
+                    Path(options["file"]), fmt=options["format"] or "", keep_text=options["keep_text"]
+                )
         except TraceFormatError as exc:
             raise CommandError(str(exc)) from None
         try:
@@ -49,7 +66,7 @@ class Command(BaseCommand):
         sys.stderr.write("\n")
         trace_import.refresh_from_db()
         if trace_import.status == ImportStatus.FAILED:
-            raise CommandError(f"{options['file']}: {trace_import.error}")
+            raise CommandError(f"{options['file'] or 'runs'}: {trace_import.error}")
         summary = trace_import_summary(trace_import)
         if options["json"]:
             keys = (

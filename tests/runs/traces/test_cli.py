@@ -68,3 +68,24 @@ def test_the_wrong_format_is_named(table, tmp_path):
 def test_a_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="file: .* is not a file"):
         call_command("import_traces", str(tmp_path / "nope.jsonl"))
+
+
+def test_measured_runs_from_the_cli(price_table):
+    from runs.services import run_measure
+    from tests.runs.conftest import AS_OF
+
+    runs = [run_measure("support_agent", offline=True, as_of=AS_OF) for _ in range(2)]
+    out = io.StringIO()
+    call_command(
+        "import_traces", "--runs", *[str(run.pk) for run in runs], "--json", stdout=out, stderr=io.StringIO()
+    )
+    body = json.loads(out.getvalue())
+    assert (body["calls"], body["conversations"], body["format"]) == (16, 2, "runs")
+    assert body["actual_cost_usd"] == "0.028224"  # 2 × 0.014112, as measured
+    assert body["fitted_inputs"]["turns_histogram"] == [[4, 2]]
+    assert body["estimate"]["approaches"]["chat_completions"]["per_session_usd"] == "0.01412"
+
+
+def test_a_file_or_runs_not_both(db, tmp_path):
+    with pytest.raises(CommandError, match="give a trace file or --runs RUN_ID …, not both"):
+        call_command("import_traces")

@@ -165,3 +165,35 @@ def test_the_calls_page_and_the_json(client, staff, table, tmp_path):
     assert (body["calls"], body["conversations"], body["actual_cost_usd"]) == (4, 1, "0.01384")
     assert body["recorded_cost_usd"] is None
     assert body["fitted_inputs"]["turns_per_session"] == 2
+
+
+def test_an_atif_import_shows_the_recorded_cost_beside_its_own(client, staff, table, tmp_path):
+    import json
+
+    from tests.runs.traces.test_atif import trajectory
+
+    path = tmp_path / "trajectory.json"
+    path.write_text(json.dumps(trajectory(), indent=2))
+    trace_import = import_file(path)
+    html = client.get(f"/runs/imports/{trace_import.pk}/").content.decode()
+    assert figures(html, "actual_cost_usd") == ["0.006320"]
+    assert figures(html, "recorded_cost_usd") == ["0.006332"]
+    assert figures(html, "recorded_difference_usd") == ["-0.000012"]
+    calls = client.get(f"/runs/imports/{trace_import.pk}/calls").content.decode()
+    assert figures(calls, "recorded_cost_usd") == ["0.00324000", "0.00190000", "0.00119200"]
+    assert figures(calls, "cost_usd") == ["0.00324000", "0.00188800", "0.00119200"]
+
+
+def test_an_otel_import_answers_the_same_three_questions(client, staff, table, tmp_path):
+    import json
+
+    from tests.runs.traces.test_otel import export, spans
+
+    path = tmp_path / "spans.json"
+    path.write_text(json.dumps(export(spans())))
+    trace_import = import_file(path)
+    html = client.get(f"/runs/imports/{trace_import.pk}/").content.decode()
+    assert figures(html, "actual_cost_usd") == ["0.006232"]
+    assert figures(html, "fitted_turns_histogram") == ["1:2"]
+    assert len(re.findall(r'data-figure="estimate_(assistants|responses|chat_completions)"', html)) == 3
+    assert_csp_ready(html)
