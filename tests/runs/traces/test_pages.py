@@ -197,3 +197,19 @@ def test_an_otel_import_answers_the_same_three_questions(client, staff, table, t
     assert figures(html, "fitted_turns_histogram") == ["1:2"]
     assert len(re.findall(r'data-figure="estimate_(assistants|responses|chat_completions)"', html)) == 3
     assert_csp_ready(html)
+
+
+def test_an_upload_still_needs_its_csrf_token(staff, table):
+    from django.test import Client
+
+    guarded = Client(enforce_csrf_checks=True)
+    guarded.force_login(staff)
+    file = SimpleUploadedFile("traffic.jsonl", log_bytes(support_conversation("a", 1)))
+    assert guarded.post("/runs/imports/upload", {"file": file}).status_code == 403
+    assert not TraceImport.objects.exists()
+    page = guarded.get("/runs/imports/")
+    token = page.cookies["csrftoken"].value
+    file = SimpleUploadedFile("traffic.jsonl", log_bytes(support_conversation("a", 1)))
+    response = guarded.post("/runs/imports/upload", {"file": file, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert TraceImport.objects.get().status == ImportStatus.COMPLETED
