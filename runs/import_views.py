@@ -141,7 +141,7 @@ def import_calls(request: HttpRequest, import_id: int) -> HttpResponse:
 @staff_permission("runs.delete_traceimport")
 def import_delete(request: HttpRequest, import_id: int) -> HttpResponse:
     trace_import = get_object_or_404(TraceImport, pk=import_id)
-    running = trace_import.status == ImportStatus.RUNNING
+    running = trace_import.status == ImportStatus.RUNNING and not trace_import.stalled
     if request.method == "POST" and not running:
         trace_import_delete(trace_import)
         return redirect("trace-import-list")

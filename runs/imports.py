@@ -116,7 +116,9 @@ class _Recorder:
         self.trace_import.bytes_read = self.progress.bytes_read
         self.trace_import.calls_read = self.progress.calls_read
         TraceImport.objects.filter(pk=self.trace_import.pk).update(
-            bytes_read=self.progress.bytes_read, calls_read=self.progress.calls_read
+            bytes_read=self.progress.bytes_read,
+            calls_read=self.progress.calls_read,
+            heartbeat_at=timezone.now(),
         )
         if self.on_progress is not None:
             self.on_progress(self.trace_import)
@@ -162,8 +164,9 @@ def trace_import_process(import_id: int, on_progress: ProgressCallback | None = 
     trace_import = TraceImport.objects.filter(pk=import_id).first()
     if trace_import is None or trace_import.status != ImportStatus.QUEUED:
         return trace_import  # deleted while queued, or already run
-    trace_import.status, trace_import.started_at = ImportStatus.RUNNING, timezone.now()
-    trace_import.save(update_fields=["status", "started_at"])
+    trace_import.status = ImportStatus.RUNNING
+    trace_import.started_at = trace_import.heartbeat_at = timezone.now()
+    trace_import.save(update_fields=["status", "started_at", "heartbeat_at"])
     progress = ReadProgress()
     recorder = _Recorder(trace_import, progress, on_progress)
     try:
@@ -225,7 +228,7 @@ def _store_results(trace_import: TraceImport, digest: TrafficDigest, progress: R
             "notes": notes,
         }.items():
             setattr(trace_import, name, value)
-        trace_import.save()
+        trace_import.save(force_update=True)  # never re-create an import deleted meanwhile
 
 
 def _store_failure(trace_import: TraceImport, exc: Exception) -> None:

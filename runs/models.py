@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 
 
@@ -94,6 +96,9 @@ class ImportFormat(models.TextChoices):
     RUNS = "runs", "Measured runs"
 
 
+STALLED_AFTER = timedelta(minutes=10)
+
+
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Importing"
@@ -124,6 +129,9 @@ class TraceImport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Written with the progress while the import runs: a running import silent for STALLED_AFTER has
+    # lost its worker (killed, machine restarted) and may be deleted.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     calls_count = models.PositiveBigIntegerField(default=0)
     conversations_count = models.PositiveBigIntegerField(default=0)
@@ -150,6 +158,13 @@ class TraceImport(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.COMPLETED, ImportStatus.FAILED)
+
+    @property
+    def stalled(self) -> bool:
+        from django.utils import timezone
+
+        beat = self.heartbeat_at or self.started_at
+        return self.status == ImportStatus.RUNNING and (beat is None or timezone.now() - beat > STALLED_AFTER)
 
     @property
     def progress_percent(self) -> int:

@@ -135,9 +135,26 @@ def test_delete_removes_everything_derived_from_an_import(client, staff, table, 
 
 
 def test_a_running_import_cannot_be_deleted(client, staff):
-    running = TraceImport.objects.create(name="busy", status=ImportStatus.RUNNING)
+    from django.utils import timezone
+
+    running = TraceImport.objects.create(
+        name="busy", status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
+    )
     assert client.post(f"/runs/imports/{running.pk}/delete").status_code == 409
     assert TraceImport.objects.filter(pk=running.pk).exists()
+
+
+def test_a_running_import_whose_worker_went_silent_can_be_deleted(client, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    silent = timezone.now() - timedelta(minutes=11)
+    stalled = TraceImport.objects.create(name="lost", status=ImportStatus.RUNNING, heartbeat_at=silent)
+    html = client.get(f"/runs/imports/{stalled.pk}/").content.decode()
+    assert "the worker running this import has stopped" in html
+    assert client.post(f"/runs/imports/{stalled.pk}/delete").status_code == 302
+    assert not TraceImport.objects.filter(pk=stalled.pk).exists()
 
 
 def test_measured_runs_import_as_conversations(client, staff, price_table):
