@@ -187,10 +187,22 @@ def _call(value: object, line: int, grouper: ConversationGrouper, keep_text: boo
     )
 
 
+def _failed(value: object) -> bool:
+    """A logged call that failed (an error body, no usage): nothing was billed, nothing to fit."""
+    response = value.get("response") if isinstance(value, dict) else None
+    return isinstance(response, dict) and "error" in response and "usage" not in response
+
+
 def openai_log_calls(stream: CountingReader, *, keep_text: bool = False) -> Iterator[TraceCall]:
     grouper = ConversationGrouper()
+    failed = 0
     for line, value in json_lines(stream):
+        if _failed(value):
+            failed += 1
+            continue
         yield _call(value, line, grouper, keep_text)
+    if failed:
+        stream.progress.notes.append(f"{failed} logged calls failed (an error, no usage): left out.")
     if grouper.orphans:
         stream.progress.notes.append(
             f"{grouper.orphans} Responses calls continue a response that is not in the file: "

@@ -153,3 +153,11 @@ def test_a_calls_model_the_price_table_lacks_is_kept_unpriced(table, tmp_path):
     assert (
         "1 calls not priced: Unknown model 'made-up-model': pick one from /api/prices." in trace_import.notes
     )
+
+
+def test_failed_calls_in_the_log_are_left_out_and_counted(table, tmp_path):
+    lines = support_conversation("a", 1)
+    failed = {"request": lines[0]["request"], "response": {"error": {"message": "Rate limit", "code": "429"}}}
+    trace_import = import_file(write_jsonl(tmp_path / "log.jsonl", [failed, *lines]))
+    assert (trace_import.status, trace_import.calls_count) == (ImportStatus.COMPLETED, 2)
+    assert "1 logged calls failed (an error, no usage): left out." in trace_import.notes
