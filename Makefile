@@ -94,6 +94,7 @@ bench: install
 	$(PYTHON) bench/engine.py
 	$(PYTHON) bench/loop.py
 	$(PYTHON) bench/load.py
+	$(PYTHON) bench/imports.py --calls 100000
 
 clean:
 	rm -rf $(VENV) .cache db.sqlite3
