@@ -7,6 +7,7 @@ reason: its calls are deleted and its file removed.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -186,6 +187,14 @@ def trace_import_process(import_id: int, on_progress: ProgressCallback | None = 
     return trace_import
 
 
+def _stored_key(key: str, trace_import: TraceImport) -> str:
+    """A conversation id from the trace (a session id, a user's thread id) is the trace's text: kept as
+    written only with the text, otherwise as a digest that still finds it (sha256 of the id)."""
+    if trace_import.keep_text or trace_import.format == ImportFormat.RUNS or key.startswith("conversation "):
+        return key[:500]
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 def _store_results(trace_import: TraceImport, digest: TrafficDigest, progress: ReadProgress) -> None:
     fitted = digest.fitted
     notes = [*progress.notes, *fitted.notes]
@@ -198,7 +207,7 @@ def _store_results(trace_import: TraceImport, digest: TrafficDigest, progress: R
                 ImportedConversation(
                     trace_import=trace_import,
                     index=tally.index,
-                    key=tally.key[:500],
+                    key=_stored_key(tally.key, trace_import),
                     turns=tally.turns,
                     calls=tally.calls,
                     unpriced_calls=tally.unpriced_calls,

@@ -153,3 +153,15 @@ def test_a_responses_conversation_with_reasoning(table, tmp_path):
     assert inputs["system_prompt_tokens"] == system
     assert system == 10
     assert inputs["user_message_tokens"] == (2 * (1300 - system) + 2 * 40) / 4 == 665
+
+
+def test_conversation_ids_are_kept_as_written_only_with_the_text(table, tmp_path):
+    import hashlib
+
+    lines = support_conversation("a", 1)
+    for line in lines:
+        line["conversation_id"] = "alice@example.com"
+    path = write_jsonl(tmp_path / "log.jsonl", lines)
+    digest = "sha256:" + hashlib.sha256(b"alice@example.com").hexdigest()[:16]
+    assert import_file(path).conversations.get().key == digest
+    assert import_file(path, keep_text=True).conversations.get().key == "alice@example.com"
