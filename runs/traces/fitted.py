@@ -114,6 +114,15 @@ def _sizes(fitted: FittedWorkload, fit: WorkloadFit) -> tuple[int, int]:
         return system + tools, 0
     user_tokens = max(0, user.rounded())
     fitted.set("user_message_tokens", user_tokens, how)
+    if fit.system.count and fit.user_deltas.count and fit.first_inputs.count:
+        first = fit.first_inputs.rounded() - system - tools
+        later = fit.user_deltas.rounded()
+        if first > 2 * later + 50 or later > 2 * first + 50:
+            fitted.notes.append(
+                f"First user messages ({first:,} tokens on average) and later ones ({later:,}) differ: "
+                f"the estimator has one size for every turn ({user_tokens:,}), so it misprices turn 1 "
+                "against the rest."
+            )
     return system + tools, user_tokens
 
 

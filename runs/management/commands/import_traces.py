@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -112,8 +113,8 @@ class Command(BaseCommand):
             for key, way in estimate["approaches"].items():
                 mark = "  <- how the traffic ran" if key == summary["traffic_way"] else ""
                 write(
-                    f"  {key}: {way['per_session_usd']} USD per conversation, "
-                    f"{way['per_month_usd']} a month{mark}"
+                    f"  {key}: {Decimal(way['per_session_usd']):.6f} USD per conversation, "
+                    f"{Decimal(way['per_month_usd']):,.2f} a month{mark}"
                 )
             if summary["relative_error"] is not None:
                 write(f"  estimate vs actual: {float(summary['relative_error']) * 100:+.2f}%")

@@ -165,3 +165,11 @@ def test_conversation_ids_are_kept_as_written_only_with_the_text(table, tmp_path
     digest = "sha256:" + hashlib.sha256(b"alice@example.com").hexdigest()[:16]
     assert import_file(path).conversations.get().key == digest
     assert import_file(path, keep_text=True).conversations.get().key == "alice@example.com"
+
+
+def test_a_first_message_far_larger_than_the_later_ones_is_noted(table, tmp_path):
+    trace_import = import_file(two_conversations(tmp_path))
+    assert trace_import.notes == [
+        "First user messages (1,245 tokens on average) and later ones (40) differ: the estimator has one "
+        "size for every turn (643), so it misprices turn 1 against the rest."
+    ]
