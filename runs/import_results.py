@@ -37,7 +37,7 @@ class WayCost:
         """ "+1.23 %": the estimate above (+) or below (−) the actual cost."""
         if self.relative_error is None:
             return ""
-        return f"{self.relative_error * 100:+.2f} %".replace("-", "−")
+        return f"{self.relative_error * 100:+.2f}\u00a0%".replace("-", "−")  # no break before the %
 
 
 @dataclass(frozen=True, slots=True)
