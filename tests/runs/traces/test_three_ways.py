@@ -87,12 +87,6 @@ def test_the_page_marks_how_the_traffic_ran_and_opens_the_estimator(client, staf
     assert hidden == dict(parse_qsl(link))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on main the estimator page is a 500 for any turns_histogram: estimator/charts.py's cost-by-turn "
-    "chart reads workload.turns_per_session, None with a histogram (GET /?turns_distribution=histogram"
-    "&turns_histogram=1:3,4:1). Remove this mark when the chart takes the population's lengths",
-)
 def test_the_estimator_opens_and_shares_the_fitted_workload(client, staff, table, tmp_path):
     lines = support_conversation("a", 3) + support_conversation("b", 1, start_minute=10)
     trace_import = import_file(write_jsonl(tmp_path / "log.jsonl", lines))
