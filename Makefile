@@ -14,7 +14,10 @@ BOOT_PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& echo $$p && break; done)
 
-.PHONY: install run serve test browser test-postgres backup restore lint format migrate prices bench clean
+# `make run` waits for the first of two processes (wait -n).
+SHELL      := /bin/bash
+
+.PHONY: install run worker serve test browser test-postgres backup restore lint format migrate prices bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(BOOT_PYTHON)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
@@ -31,12 +34,25 @@ migrate: install
 prices: migrate
 	@$(MANAGE) sync_prices --quiet
 
-# Development server with DEBUG on (error pages); DJANGO_DEBUG=0 make run turns it off.
+# Development server with DEBUG on (error pages); DJANGO_DEBUG=0 make run turns it off. The background
+# worker (trace imports: manage.py db_worker) runs beside it: Ctrl-C stops both, and when either one
+# exits the other is stopped too.
 run: prices
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(MANAGE) runserver $(HOST):$(PORT)
+	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
+	$(MANAGE) db_worker --interval 1 & worker=$$!; \
+	$(MANAGE) runserver $(HOST):$(PORT) & server=$$!; \
+	trap 'kill $$worker $$server 2>/dev/null' INT TERM; \
+	wait -n $$worker $$server; status=$$?; \
+	kill $$worker $$server 2>/dev/null; wait; exit $$status
+
+# One background worker for the task queue (what `make run` starts beside the dev server). In production
+# run it as a service of its own beside gunicorn (README, "Production"); add workers for more imports at once.
+worker: migrate
+	$(MANAGE) db_worker
 
 # gunicorn with gunicorn.conf.py (collectstatic + createcachetable at start). For production set
 # DJANGO_ENV=production, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL (estimator/settings.py).
+# Trace imports need at least one `make worker` (manage.py db_worker) running beside it, same environment.
 serve: prices
 	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
@@ -78,6 +94,7 @@ bench: install
 	$(PYTHON) bench/engine.py
 	$(PYTHON) bench/loop.py
 	$(PYTHON) bench/load.py
+	$(PYTHON) bench/imports.py --calls 100000
 
 clean:
 	rm -rf $(VENV) .cache db.sqlite3

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     # The API's docs page: its Swagger UI assets are served from here, never a CDN.
     "ninja",
     "django_htmx",
+    "django_tasks_db",
     "pricing",
     "estimator",
     "runs",
@@ -173,6 +174,21 @@ WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
 # The estimate API refuses bodies over 64 KB before parsing them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 ESTIMATE_MAX_BODY_BYTES = 64 * 1024
+
+# Background work (trace imports) on Django's Tasks framework: django-tasks-db keeps the queue in the
+# database and `manage.py db_worker` runs it (`make run` starts one beside the dev server). The test
+# suite runs tasks in-process with the immediate backend (tests/conftest.py).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Uploaded trace files wait here for the worker and are removed once read. Browser uploads are
+# bounded (a request held open for a gigabyte helps nobody); larger files go through
+# `manage.py import_traces FILE`, which streams them from disk.
+TRACE_UPLOAD_DIR = Path(os.environ.get("DJANGO_TRACE_UPLOAD_DIR") or BASE_DIR / "var" / "trace-uploads")
+TRACE_UPLOAD_MAX_BYTES = env_int("DJANGO_TRACE_UPLOAD_MAX_MB", 200) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.shortcuts import get_object_or_404, render
 
 from pricing.catalog import PriceTableError
+from runs.calibration import CALIBRATION_TOLERANCE, CalibrationError, run_calibrate
+from runs.import_results import fitted_query
 from runs.models import Run
-from runs.services import (
-    CALIBRATION_TOLERANCE,
-    DERIVED_INPUTS,
-    CalibrationError,
-    MeasureError,
-    run_calibrate,
-)
 
 
 def run_list(request):
@@ -31,21 +24,13 @@ def run_calibration(request, run_id: int):
     context = {"run": run, "tolerance_percent": CALIBRATION_TOLERANCE * 100}
     try:
         calibration = run_calibrate(run)
-    except (CalibrationError, MeasureError, PriceTableError) as exc:
+    except (CalibrationError, PriceTableError) as exc:
         context["error"] = str(exc)
         return render(request, "runs/run_calibration.html", context, status=422)
-    inputs = calibration.workload.to_dict()
-    derived = {key: inputs[key] for key in DERIVED_INPUTS if key in inputs}
     context.update(
         calibration=calibration,
-        inputs=derived.items(),
+        derivations=calibration.fitted.derivations,
         error_percent=calibration.relative_error * 100,
-        estimate_query=urlencode(
-            {
-                key: str(value).lower() if isinstance(value, bool) else value
-                for key, value in derived.items()
-                if value is not None
-            }
-        ),
+        estimate_query=fitted_query({**calibration.fitted.inputs, "as_of": run.price_as_of.isoformat()}),
     )
     return render(request, "runs/run_calibration.html", context)

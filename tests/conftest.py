@@ -15,3 +15,9 @@ def _fresh_cache_and_price_sheets():
     yield
     cache.clear()
     forget_memoised_sheets()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(settings):
+    # Background tasks run as they are enqueued; one end-to-end test runs a real db_worker instead.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

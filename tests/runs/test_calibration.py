@@ -1,20 +1,22 @@
-"""Calibration: estimator inputs derived from a run, estimate against measured cost for chat_completions."""
+"""Calibration: a measured run imported as traffic, its fitted workload priced under cost model v2 for
+chat_completions, against what its calls cost (the issue's 2 % target on `measure --offline`)."""
 
 from decimal import Decimal
 
 import pytest
 
 from agentloop.offline import OfflineServer, bundled_scripts
+from runs.calibration import CalibrationError, run_calibrate, runs_calibrate
 from runs.models import Run
-from runs.services import CalibrationError, run_calibrate, run_derive_workload, run_measure
+from runs.services import run_measure
 from tests.agentloop.conftest import free_port
 from tests.runs.conftest import AS_OF
 
 # Per bundled script on the offline server: estimated and measured USD per conversation.
 FIGURES = {
-    "support_agent": ("0.014048", "0.014156", "-0.007629"),
-    "document_qa": ("0.022872", "0.022672", "0.008821"),
-    "coding_agent": ("0.029724", "0.030206", "-0.015957"),
+    "support_agent": ("0.014184", "0.014156", "0.001978"),
+    "document_qa": ("0.022896", "0.022672", "0.009880"),
+    "coding_agent": ("0.02989004544", "0.030206", "-0.010460"),  # a cache hit rate under 1: see below
 }
 
 
@@ -30,39 +32,37 @@ def test_bundled_scripts_calibrate_within_two_percent(price_table, name):
     assert calibration.estimated_calls == calibration.measured_calls
 
 
-def test_derived_inputs_of_the_support_run(price_table):
-    workload = run_derive_workload(run_measure("support_agent", offline=True, as_of=AS_OF))
-    derived = {
-        key: getattr(workload, key)
-        for key in (
-            "model",
-            "turns_per_session",
-            "system_prompt_tokens",
-            "tool_schema_tokens",
-            "user_message_tokens",
-            "assistant_reply_tokens",
-            "function_calls_per_turn",
-            "tool_call_tokens",
-            "tool_result_tokens",
-            "reasoning_tokens_per_call",
-            "warm_prefix_across_sessions",
-            "history_limit_tokens",
-        )
-    }
-    assert derived == {
+def test_fitted_inputs_of_the_support_run(price_table):
+    calibration = run_calibrate(run_measure("support_agent", offline=True, as_of=AS_OF))
+    assert calibration.fitted.inputs == {
         "model": "gpt-4.1",
+        "turns_distribution": "fixed",
         "turns_per_session": 4,
         "system_prompt_tokens": 993,  # the system message (990) + the 3 tokens priming every reply
-        "tool_schema_tokens": 181,
-        "user_message_tokens": 28,  # 24.25 on average, + the reply's 4 tokens of message overhead
-        "assistant_reply_tokens": 76,  # (95 + 84 + 70 + 57) / 4 = 76.5, rounded half to even
-        "function_calls_per_turn": Decimal("1"),
+        "tool_schema_tokens": 180,
+        "user_message_tokens": 28,  # (30 + 36 + 22 + 22) / 4 = 27.5: the message and the reply's overhead
+        "assistant_reply_tokens": 77,  # (95 + 84 + 70 + 57) / 4 = 76.5, rounded half up
+        "function_calls_per_turn": "1",
         "tool_call_tokens": 20,  # (14 + 16 + 32 + 16) / 4 = 19.5
-        "tool_result_tokens": 172,
+        "tool_result_tokens": 175,  # (195 + 174 + 155 + 174) / 4 = 174.5: the input's growth after a round
         "reasoning_tokens_per_call": 0,
+        "session_minutes": calibration.fitted.inputs["session_minutes"],  # measured latencies
         "warm_prefix_across_sessions": False,  # a fresh offline server: the first call found no cache
-        "history_limit_tokens": None,
+        "prompt_caching": True,
+        "cache_hit_rate": "1",  # every later call found its whole cacheable prefix
     }
+    assert "sessions_per_month" not in calibration.fitted.inputs  # one conversation has no time span
+
+
+def test_three_runs_calibrate_as_a_histogram_of_their_lengths(price_table):
+    runs = [run_measure(name, offline=True, as_of=AS_OF) for name in FIGURES]
+    calibration = runs_calibrate(runs)
+    assert calibration.fitted.inputs["turns_distribution"] == "histogram"
+    assert calibration.fitted.inputs["turns_histogram"] == [[3, 1], [4, 2]]
+    # Three different agents averaged into one workload: sizes that belong to one script are spread
+    # over all three, so the mixture misses by 6.4 % (each script alone is within 2 %).
+    assert calibration.measured_usd == (Decimal("0.014156") + Decimal("0.022672") + Decimal("0.030206")) / 3
+    assert calibration.to_dict()["relative_error"] == "-0.064190"
 
 
 def test_a_replayed_conversation_is_warm_and_cached_beyond_any_estimate(price_table, monkeypatch):
@@ -70,14 +70,16 @@ def test_a_replayed_conversation_is_warm_and_cached_beyond_any_estimate(price_ta
     with OfflineServer(bundled_scripts(), port=free_port()) as server:
         run_measure("support_agent", base_url=server.base_url, as_of=AS_OF)
         second = run_measure("support_agent", base_url=server.base_url, as_of=AS_OF)
-    # System and tools (1,171 tokens) were cached by the first run: 1,152 in 128-token steps.
+    # System (990) and tools (180) were cached by the first run: 1,170 -> 1,152 in 128-token steps.
     assert second.calls.get(index=1).cached_tokens == 1152
     calibration = run_calibrate(second)
-    assert calibration.workload.warm_prefix_across_sessions is True
-    # The identical replay finds every earlier request of the first run in the cache, not just the
-    # shared prefix the estimator assumes: the estimate is 15.1% high, and the page says why.
-    assert (calibration.estimated_usd, calibration.measured_usd) == (Decimal("0.01232"), Decimal("0.0107"))
-    assert calibration.to_dict()["relative_error"] == "0.151402"
+    assert calibration.fitted.inputs["warm_prefix_across_sessions"] is True
+    # The identical replay finds every earlier request of the first run in the cache, the first call's
+    # too: more than any rule expects. The fitted rate is capped at 1 and the estimate is 16.4 % high;
+    # the page says why.
+    assert calibration.fitted.inputs["cache_hit_rate"] == "1"
+    assert (calibration.estimated_usd, calibration.measured_usd) == (Decimal("0.012456"), Decimal("0.0107"))
+    assert calibration.to_dict()["relative_error"] == "0.164112"
     assert not calibration.within_tolerance
 
 
@@ -94,10 +96,11 @@ def test_a_model_billed_for_cache_writes(price_table):
     assert (run.prompt_tokens, run.cached_tokens, run.cache_write_tokens) == (14958, 12539, 14958 - 12539)
     assert (run.completion_tokens, run.reasoning_tokens) == (1920, 8 * 192)
     calibration = run_calibrate(run)
-    assert calibration.workload.reasoning_tokens_per_call == 192
+    assert calibration.fitted.inputs["reasoning_tokens_per_call"] == 192
+    assert calibration.fitted.inputs["cache_hit_rate"] == "1"
     assert (calibration.estimated_usd, calibration.measured_usd) == (
-        Decimal("0.0314863"),
+        Decimal("0.0315172"),
         Decimal("0.0315953"),
     )
-    assert calibration.to_dict()["relative_error"] == "-0.003450"
+    assert calibration.to_dict()["relative_error"] == "-0.002472"
     assert calibration.within_tolerance

@@ -77,10 +77,11 @@ def test_the_calibration_page(client, support_run):
     response = client.get(f"/runs/{support_run.pk}/calibration")
     assert response.status_code == 200
     html = response.content.decode()
-    assert figures(html, "estimated_usd") == ["0.014048 USD per conversation (8 calls)"]
+    assert figures(html, "estimated_usd") == ["0.014184 USD per conversation (8 calls)"]
     assert figures(html, "measured_usd") == ["0.014156 USD (8 calls)"]
-    assert figures(html, "relative_error")[0].split()[0] == "-0.76%"
+    assert figures(html, "relative_error")[0].split()[0] == "0.20%"
     assert "within ±2%" in html
+    assert figures(html, "fitted_cache_hit_rate") == ["1"]
     assert "system_prompt_tokens=993" in html  # the link to these inputs in the estimate API
     assert_csp_ready(html)
 
@@ -88,9 +89,10 @@ def test_the_calibration_page(client, support_run):
 def test_the_estimate_api_accepts_the_derived_inputs(client, support_run):
     html = client.get(f"/runs/{support_run.pk}/calibration").content.decode()
     query = re.search(r'href="/api/estimate\?([^"]+)"', html).group(1).replace("&amp;", "&")
-    response = client.get(f"/api/estimate?{query}&as_of={AS_OF.isoformat()}")
+    assert f"as_of={AS_OF.isoformat()}" in query  # the prices the run was measured with
+    response = client.get(f"/api/estimate?{query}")
     assert response.status_code == 200
-    assert response.json()["approaches"]["chat_completions"]["per_session_usd"] == "0.014048"
+    assert response.json()["approaches"]["chat_completions"]["per_session_usd"] == "0.014184"
 
 
 def test_a_run_that_cannot_be_calibrated_says_why(client, price_table):
