@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from estimator.estimate_cache import estimate_cached, estimate_key
 from pricing.catalog import PriceTableError, default_model_id, price_sheet_for, today
-from pricing.engine import Estimate, estimate
+from pricing.engine import Estimate, estimate, planned_model_calls
 from pricing.sheet import PriceSheet
 from pricing.workload import Workload, WorkloadError, parse_workload
 
@@ -68,5 +69,8 @@ def workload_and_sheet(raw: dict) -> tuple[Workload, PriceSheet]:
 
 
 def estimate_compute(raw: dict) -> Estimate:
+    """The estimate for raw inputs, computed once for identical inputs and prices (`estimate_cache`)."""
     workload, sheet = workload_and_sheet(raw)
-    return estimate(sheet, workload)
+    key = estimate_key(sheet, workload)
+    result, _computed = estimate_cached(key, planned_model_calls(workload), lambda: estimate(sheet, workload))
+    return result

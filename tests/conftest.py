@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 
+from estimator.estimate_cache import forget_estimates
 from pricing.catalog import forget_memoised_sheets
 
 
@@ -12,9 +13,11 @@ def _fresh_cache_and_price_sheets():
     # price sheets; a rolled-back test transaction resets none of them. Every test starts clean.
     cache.clear()
     forget_memoised_sheets()
+    forget_estimates()
     yield
     cache.clear()
     forget_memoised_sheets()
+    forget_estimates()
 
 
 @pytest.fixture(autouse=True)
