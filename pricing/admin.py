@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,7 +23,6 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
-from pricing.catalog import describe_source, sync_prices, today
 from pricing.models import (
     STALE_AFTER,
     ApiSurface,
@@ -32,8 +31,10 @@ from pricing.models import (
     SyncRun,
     TokenPrice,
     ToolFee,
+    today,
 )
 from pricing.sheet import decimal_str
+from pricing.sync import sync_prices
 from pricing.transfer import MAX_IMPORT_BYTES, PriceImportError, export_csv, export_json, import_file
 
 PAST_DATE_MESSAGE = (
@@ -74,12 +75,7 @@ def _checked(row) -> str:
 
 def _with_status(queryset, model_fields: tuple[str, ...]):
     """Annotate `superseded`: a later row for the same model/tier (or fee key) is in force today."""
-    later = queryset.model.objects.filter(
-        **{name: OuterRef(name) for name in model_fields},
-        effective_from__gt=OuterRef("effective_from"),
-        effective_from__lte=today(),
-    )
-    return queryset.annotate(superseded=Exists(later))
+    return queryset.with_superseded(today())
 
 
 def _status(row) -> str:
@@ -161,14 +157,6 @@ class FreshnessFilter(admin.SimpleListFilter):
 class DatedRowForm(forms.ModelForm):
     """A new dated row from the admin: never dated in the past."""
 
-    def clean_effective_from(self):
-        day = self.cleaned_data["effective_from"]
-        if day is not None and day < today():
-            # The model's checks still run on the date given, not on the field's default.
-            self.instance.effective_from = day
-            raise ValidationError(PAST_DATE_MESSAGE)
-        return day
-
     def validate_constraints(self):
         # The model's clean() reports a clashing date naming the model, tier and date; the generic
         # unique-constraint message would only repeat it less clearly. The database constraint still holds.
@@ -241,7 +229,7 @@ class DatedRowAdmin(admin.ModelAdmin):
 
     @admin.display(description="source")
     def source_label(self, row):
-        return describe_source(row)
+        return row.describe_source()
 
     @admin.display(description="last checked", ordering="checked_at")
     def checked(self, row):
@@ -284,7 +272,7 @@ class DatedRowAdmin(admin.ModelAdmin):
                     "row": item,
                     "status": _status(item),
                     "cells": [_money(getattr(item, name)) for name in self.timeline_columns],
-                    "source": describe_source(item),
+                    "source": item.describe_source(),
                 }
                 for item in rows
             ],
@@ -375,11 +363,9 @@ class TokenPriceAdmin(DatedRowAdmin):
         if row is None and request.GET.get("model") and request.GET.get("service_tier"):
             row = (
                 TokenPrice.objects.filter(
-                    model_id=request.GET["model"],
-                    service_tier=request.GET["service_tier"],
-                    effective_from__lte=today(),
+                    model_id=request.GET["model"], service_tier=request.GET["service_tier"]
                 )
-                .order_by("-effective_from")
+                .in_force(today())
                 .first()
             )
         return row
@@ -545,7 +531,7 @@ class PriceTimelineInline(admin.TabularInline):
 
     @admin.display(description="source")
     def source_label(self, row):
-        return describe_source(row)
+        return row.describe_source()
 
     @admin.display(description="last checked")
     def checked(self, row):
@@ -648,7 +634,7 @@ class LanguageModelAdmin(admin.ModelAdmin):
 
     @admin.display(description="source")
     def source_label(self, model):
-        return describe_source(model)
+        return model.describe_source()
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):
@@ -676,13 +662,12 @@ class LanguageModelAdmin(admin.ModelAdmin):
 
 @admin.register(ApiSurface)
 class ApiSurfaceAdmin(admin.ModelAdmin):
-    list_display = ["key", "name", "status", "shutdown_date", "successor", "source_label"]
-    list_filter = ["status"]
+    list_display = ["key", "name", "shutdown_date", "successor", "source_label"]
     search_fields = ["key", "name"]
     provenance = ["source_label", "edited_by", "edited_at"]
 
     def get_fields(self, request, obj=None):
-        fields = ["key", "name", "status", "shutdown_date", "successor"]
+        fields = ["key", "name", "shutdown_date", "successor"]
         return fields + self.provenance if obj is not None else fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -690,7 +675,7 @@ class ApiSurfaceAdmin(admin.ModelAdmin):
 
     @admin.display(description="source")
     def source_label(self, surface):
-        return describe_source(surface)
+        return surface.describe_source()
 
     def save_model(self, request, obj, form, change):
         obj.source = Source.ADMIN

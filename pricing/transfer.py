@@ -29,13 +29,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pricing.catalog import price_list, price_table_changed, today
+from pricing.catalog import price_list
+from pricing.memo import price_table_changed
 from pricing.models import (
     ApiSurface,
     LanguageModel,
     Source,
     TokenPrice,
     ToolFee,
+    series_snapshot,
+    today,
 )
 from pricing.sheet import decimal_str
 
@@ -59,6 +62,8 @@ MODEL_FIELDS = (
     "name",
     "family",
     "context_window",
+    "max_input_tokens",
+    "cache_ttl_minutes",
     "encoding",
     "shutdown_date",
     "successor",
@@ -66,6 +71,8 @@ MODEL_FIELDS = (
     "source",
     "source_version",
     "lifecycle_source",
+    "limits_source",
+    "default_source",
     "edited_by",
 )
 SURFACE_FIELDS = ("key", "name", "status", "shutdown_date", "successor", "source", "edited_by")
@@ -114,6 +121,8 @@ CSV_COLUMNS = (
     "name",
     "family",
     "context_window",
+    "max_input_tokens",
+    "cache_ttl_minutes",
     "encoding",
     "status",
     "shutdown_date",
@@ -122,6 +131,8 @@ CSV_COLUMNS = (
     "source",
     "source_version",
     "lifecycle_source",
+    "limits_source",
+    "default_source",
     "edited_by",
     "created_at",
     "checked_at",
@@ -130,7 +141,7 @@ CSV_COLUMNS = (
 # Required in every record of the kind; the rest may be empty / absent.
 REQUIRED = {
     "model": ("model", "context_window"),
-    "api_surface": ("key", "name", "status"),
+    "api_surface": ("key", "name"),
     "token_price": ("model", "service_tier", "effective_from", "input_per_mtok", "output_per_mtok"),
     "tool_fee": ("key", "effective_from", "amount"),
 }
@@ -187,6 +198,8 @@ def history_records() -> dict[str, list[dict]]:
             "name": m.name,
             "family": m.family,
             "context_window": m.context_window,
+            "max_input_tokens": m.max_input_tokens,
+            "cache_ttl_minutes": m.cache_ttl_minutes,
             "encoding": m.encoding,
             "shutdown_date": _text(m.shutdown_date),
             "successor": m.successor_id,
@@ -194,6 +207,8 @@ def history_records() -> dict[str, list[dict]]:
             "source": m.source,
             "source_version": m.source_version,
             "lifecycle_source": m.lifecycle_source,
+            "limits_source": m.limits_source,
+            "default_source": m.default_source,
             "edited_by": _user(m),
         }
         for m in LanguageModel.objects.select_related("edited_by").order_by("id")
@@ -202,7 +217,6 @@ def history_records() -> dict[str, list[dict]]:
         {
             "key": s.key,
             "name": s.name,
-            "status": s.status,
             "shutdown_date": _text(s.shutdown_date),
             "successor": s.successor_id,
             "source": s.source,
@@ -624,11 +638,15 @@ class _Importer:
             name=_string(values, "name"),
             family=_string(values, "family"),
             context_window=context_window,
+            max_input_tokens=_integer(values, "max_input_tokens"),
+            cache_ttl_minutes=_integer(values, "cache_ttl_minutes") or 1440,
             encoding=encoding,
             shutdown_date=_date(values, "shutdown_date"),
             is_default=_boolean(values, "is_default"),
             **self.provenance(values),
             lifecycle_source=_string(values, "lifecycle_source") if values.get("lifecycle_source") else "",
+            limits_source=_string(values, "limits_source") if values.get("limits_source") else "",
+            default_source=_string(values, "default_source") if values.get("default_source") else "",
             edited_by=self.editor(values),
         )
         if model.is_default and any(m.is_default for m in self.models.values()):
@@ -661,18 +679,18 @@ class _Importer:
         surface = ApiSurface(
             key=key,
             name=_string(values, "name"),
-            status=_string(values, "status"),
             shutdown_date=_date(values, "shutdown_date"),
             source=_source(values),
             edited_by=self.editor(values),
         )
         existing = ApiSurface.objects.filter(pk=key).first()
         if existing is not None:
-            if (existing.status, existing.shutdown_date) == (surface.status, surface.shutdown_date):
+            if existing.shutdown_date == surface.shutdown_date:
                 self.report.unchanged["api_surface"] += 1
             else:
                 self.report.notes.append(
-                    f"kept API surface {key} as {existing.status} (the file says {surface.status})"
+                    f"kept API surface {key} with shutdown {existing.shutdown_date} "
+                    f"(the file says {surface.shutdown_date})"
                 )
             return
         if self.validate(record, surface, exclude={"successor"}):
@@ -814,7 +832,8 @@ def import_records(records: list[Record], *, dry_run: bool = False, file_name: s
     """Import parsed records in one transaction; PriceImportError (and nothing imported) on any problem."""
     with transaction.atomic():
         importer = _Importer(file_name)
-        importer.run(records)
+        with series_snapshot(TokenPrice, ToolFee):
+            importer.run(records)
         if importer.errors:
             raise PriceImportError(importer.errors)
         importer.report.dry_run = dry_run

@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from pricing.catalog import forget_memoised_sheets
+from pricing.memo import forget_memoised_sheets
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,9 @@ from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from pricing.catalog import sync_prices, today
+from pricing.catalog import today
 from pricing.models import LanguageModel, Source, TokenPrice, ToolFee
+from pricing.sync import sync_prices
 
 ADMIN_PAGES = [
     "/admin/pricing/tokenprice/",
@@ -280,8 +281,8 @@ def test_a_new_price_cannot_start_in_the_past(staff, client):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
         "effective_from": [
-            "Pick today or a later date: the rows in force on past dates stay as they are, so every past "
-            "estimate can be reproduced."
+            f"{yesterday} is before today and the table already prices gpt-4.1 standard: a row from that "
+            "date would re-price estimates already made for it. Pick today or a later date."
         ]
     }
 
@@ -429,23 +430,25 @@ def test_ticking_default_on_another_model_moves_the_default(staff, client):
     assert list(LanguageModel.objects.filter(is_default=True).values_list("id", flat=True)) == ["gpt-5.4"]
 
 
-def test_an_admin_edits_the_assistants_status_and_it_records_who(staff, client):
+def test_an_admin_schedules_a_shutdown_of_the_responses_api_and_estimates_read_it(staff, client):
     response = client.post(
         "/admin/pricing/apisurface/responses/change/",
-        {"name": "Responses API", "status": "deprecated", "shutdown_date": "2028-01-01"},
+        {"name": "Responses API", "shutdown_date": "2028-01-01"},
     )
     assert response.status_code == 302
     page = client.get("/admin/pricing/apisurface/").content.decode()
     assert "edited by alice on" in page
+    surfaces = client.get("/api/prices/gpt-4.1").json()["api_surfaces"]
+    assert surfaces["responses"] == {"shutdown_date": "2028-01-01", "successor": None}
 
 
-def test_a_live_api_cannot_have_a_shutdown_date(staff, client):
+def test_an_api_surfaces_successor_needs_a_shutdown_date(staff, client):
     response = client.post(
         "/admin/pricing/apisurface/responses/change/",
-        {"name": "Responses API", "status": "live", "shutdown_date": "2028-01-01"},
+        {"name": "Responses API", "successor": "chat_completions"},
     )
     assert response.context["adminform"].form.errors == {
-        "shutdown_date": ["A live API has no shutdown date: pick Deprecated or Shut down."]
+        "shutdown_date": ["A successor only makes sense with a shutdown date: set the date too."]
     }
 
 
@@ -465,7 +468,7 @@ def test_export_csv_from_the_admin_downloads_the_table(staff, client):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("record,model,")
-    assert len(lines) == 1 + 51 + 3 + 100 + 8
+    assert len(lines) == 1 + 51 + 3 + 100 + 9
 
 
 def test_importing_a_bad_file_in_the_admin_shows_row_and_field_and_imports_nothing(staff, client):

@@ -7,13 +7,7 @@ import pytest
 from django.db.models import Min
 from django.utils import timezone
 
-from pricing.catalog import (
-    PriceTableError,
-    price_list,
-    price_sheet_for,
-    price_table_freshness,
-    today,
-)
+from pricing.catalog import PriceTableError, price_list, price_sheet_for, price_table_freshness, today
 from pricing.models import Source, SyncRun, TokenPrice, ToolFee
 from tests.pricing.tables import empty_price_table
 

@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from pricing.catalog import price_list, sync_prices, today
+from pricing.catalog import price_list, today
 from pricing.models import ApiSurface, LanguageModel, Source, TokenPrice, ToolFee
+from pricing.sync import sync_prices
 from pricing.transfer import CSV_COLUMNS, PriceImportError, export_csv, export_json, import_file
 from tests.pricing.tables import empty_price_table
 
@@ -66,7 +67,7 @@ def test_admin_edit_then_export_and_import_into_an_empty_table_reproduces_both_e
     empty_price_table()
     assert table_counts() == (0, 0, 0, 0)
     report = import_file(file_name, content)
-    assert report.created == {"model": 51, "api_surface": 3, "token_price": 101, "tool_fee": 8}
+    assert report.created == {"model": 51, "api_surface": 3, "token_price": 101, "tool_fee": 9}
 
     assert estimate(client) == after_today
     assert estimate(client, as_of=tomorrow.isoformat()) == after_tomorrow
@@ -75,7 +76,7 @@ def test_admin_edit_then_export_and_import_into_an_empty_table_reproduces_both_e
 
     first, second = sync_prices(), sync_prices()
     assert not first.changed and not second.changed
-    assert table_counts() == (51, 101, 8, 3)
+    assert table_counts() == (51, 101, 9, 3)
 
 
 def test_exporting_an_imported_table_gives_the_same_file(table):
@@ -96,7 +97,7 @@ def test_the_json_export_is_the_api_prices_response_plus_history(table):
         "models": 51,
         "api_surfaces": 3,
         "token_prices": 100,
-        "tool_fees": 8,
+        "tool_fees": 9,
     }
     gpt54 = next(
         row
@@ -124,12 +125,12 @@ def test_the_csv_export_has_one_row_per_record(table):
         "model": 51,
         "api_surface": 3,
         "token_price": 100,
-        "tool_fee": 8,
+        "tool_fee": 9,
     }
     gpt41 = next(line for line in lines if line.startswith("model,gpt-4.1,"))
     assert gpt41 == (
-        "model,gpt-4.1,,,,,,,,,,,,,,gpt 4.1,gpt-4.1,1047576,o200k_base,,2027-01-14,gpt-5.4,true,"
-        "genai-prices,0.2.3,spec,,,,"
+        "model,gpt-4.1,,,,,,,,,,,,,,gpt 4.1,gpt-4.1,1047576,,1440,o200k_base,,2027-01-14,gpt-5.4,false,"
+        "genai-prices,0.2.3,spec,spec,,,,,"
     )
 
 
@@ -137,7 +138,7 @@ def test_importing_the_same_file_twice_adds_nothing_the_second_time(table):
     content = export_csv().encode()
     report = import_file("prices.csv", content)
     assert report.created == {"model": 0, "api_surface": 0, "token_price": 0, "tool_fee": 0}
-    assert report.unchanged == {"model": 51, "api_surface": 3, "token_price": 100, "tool_fee": 8}
+    assert report.unchanged == {"model": 51, "api_surface": 3, "token_price": 100, "tool_fee": 9}
 
 
 # -- bad files: a clear error with row and field, and nothing imported
@@ -305,7 +306,7 @@ def test_export_then_import_commands_round_trip(table, tmp_path):
     call_command("export_prices", "--output", str(path))
     empty_price_table()
     call_command("import_prices", str(path))
-    assert table_counts() == (51, 100, 8, 3)
+    assert table_counts() == (51, 100, 9, 3)
 
 
 def test_the_import_command_reports_row_and_field_of_a_bad_file(table, tmp_path):
