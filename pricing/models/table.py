@@ -110,7 +110,13 @@ class ApiSurface(Provenance):
 
     key = models.CharField(max_length=30, primary_key=True)
     name = models.CharField(max_length=100)
-    shutdown_date = models.DateField("shut down on", null=True, blank=True)
+    shutdown_date = models.DateField(
+        "shut down on",
+        null=True,
+        blank=True,
+        help_text="Empty: live. Before this date: deprecated; from it: shut down. Estimates read it from "
+        "their price sheet.",
+    )
     successor = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors"
     )
