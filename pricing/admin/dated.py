@@ -151,20 +151,7 @@ class TokenPriceAdmin(TokenPriceColumns, DatedRowAdmin):
     form = TokenPriceForm
     copied_fields = ("model", "service_tier", *PRICE_FIELDS, *LONG_CONTEXT_FIELDS)
     timeline_columns = (*PRICE_FIELDS, "long_context_threshold")
-    list_display = [
-        "model",
-        "service_tier",
-        "effective_from",
-        "status",
-        "input_usd",
-        "cached_input_usd",
-        "cache_write_usd",
-        "output_usd",
-        "long_context_threshold",
-        "source_label",
-        "checked",
-        "new_row_link",
-    ]
+    list_display = ["model", "service_tier", "effective_from", *TokenPriceColumns.COLUMNS, "new_row_link"]
     list_filter = [
         ("model__family", admin.AllValuesFieldListFilter),
         "service_tier",

@@ -71,6 +71,17 @@ class DatedRowColumns:
 class TokenPriceColumns(DatedRowColumns):
     """The price columns of the price list and of a model's price timeline."""
 
+    COLUMNS = (
+        "status",
+        "input_usd",
+        "cached_input_usd",
+        "cache_write_usd",
+        "output_usd",
+        "long_context_threshold",
+        "source_label",
+        "checked",
+    )
+
     @admin.display(description="input (USD/1M)", ordering="input_per_mtok")
     def input_usd(self, row: TokenPrice) -> str:
         return money(row.input_per_mtok)

@@ -23,18 +23,7 @@ class PriceTimelineInline(TokenPriceColumns, admin.TabularInline):
     model = TokenPrice
     verbose_name = "price"
     verbose_name_plural = "price timeline (a change is a new row from a date: use “Add a price”)"
-    fields = [
-        "effective_from",
-        "service_tier",
-        "status",
-        "input_usd",
-        "cached_input_usd",
-        "cache_write_usd",
-        "output_usd",
-        "long_context_threshold",
-        "source_label",
-        "checked",
-    ]
+    fields = ["effective_from", "service_tier", *TokenPriceColumns.COLUMNS]
     readonly_fields = fields
     ordering = ["effective_from", "service_tier"]
     extra = 0
