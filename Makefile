@@ -93,6 +93,7 @@ restore: migrate
 bench: install
 	$(PYTHON) bench/engine.py
 	$(PYTHON) bench/loop.py
+	$(PYTHON) bench/price_table.py
 	$(PYTHON) bench/load.py
 	$(PYTHON) bench/imports.py --calls 100000
 

@@ -11,6 +11,7 @@ admin.site.login = ratelimit("admin-login", limit=10, period=300, what="login at
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("api/", api.urls),
+    path("admin/pricing/", include("pricing.urls")),  # the price table's export, import and sync pages
     path("admin/", admin.site.urls),
     # Measured runs of the reference loop, the run inspector and calibration (issue 5).
     path("runs/", include("runs.urls")),

@@ -6,8 +6,8 @@ class PricingConfig(AppConfig):
     name = "pricing"
     verbose_name = "Price table"
 
-    def ready(self):
-        from pricing.catalog import price_table_changed
+    def ready(self) -> None:
+        from pricing.memo import price_table_changed
         from pricing.models import ApiSurface, LanguageModel, TokenPrice, ToolFee
 
         # Any saved or deleted row may change a price sheet: memoised sheets are forgotten.

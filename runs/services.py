@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pricing.catalog import PriceTableError, price_sheet_for, sync_prices, today
-from pricing.models import LanguageModel
+from pricing.catalog import PriceTableError, price_sheet_for, today
 from pricing.sheet import PriceSheet
 
 # Measuring lives in runs.measuring; these names stay importable from here.
@@ -21,8 +20,7 @@ from runs.measuring import (  # noqa: F401
 
 
 def price_sheet_for_run(model: str, as_of: date | None = None) -> PriceSheet:
-    if not LanguageModel.objects.exists():
-        sync_prices()  # a fresh install: the table is seeded from the bundled genai-prices data, offline
+    """The sheet a run is priced with; an unknown model or an empty table is a MeasureError on `model`."""
     try:
         return price_sheet_for(model, as_of or today())
     except PriceTableError as exc:

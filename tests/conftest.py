@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from estimator.estimate_cache import forget_estimates
-from pricing.catalog import forget_memoised_sheets
+from pricing.memo import forget_memoised_sheets
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 
 # Debian's package; CHROMIUM_PATH points elsewhere (another distribution, or a check of the missing case).
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium")

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 from pricing.workload import FIELDS
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +160,7 @@ class TestEstimate:
 
     def test_default_model_when_none_is_named(self, client):
         data = client.get("/api/estimate").json()
-        assert data["inputs"]["model"] == "gpt-4.1"
+        assert data["inputs"]["model"] == "gpt-5.4"
 
     def test_o3_before_its_price_cut(self, client):
         # o3 was $10 in / $40 out per million until 2025-06-10, then $2 / $8.
@@ -318,7 +318,7 @@ class TestPrices:
     def test_price_list(self, client):
         data = client.get("/api/prices").json()
         assert data["as_of"] == date.today().isoformat()
-        assert data["default_model"] == "gpt-4.1"
+        assert data["default_model"] == "gpt-5.4"
         assert data["version"].startswith("genai-prices-")
         ids = [model["model"] for model in data["models"]]
         assert "gpt-4.1" in ids and "o3" in ids

@@ -6,7 +6,7 @@ import pytest
 
 from estimator.charts import chart_svg
 from estimator.services import estimate_compute
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 from tests.estimator.test_pages import WORKED
 from tests.estimator.test_share import raise_gpt41_input_price, share
 

@@ -7,7 +7,7 @@ import pytest
 
 from estimator import charts
 from estimator.services import estimate_compute
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 
 pytestmark = pytest.mark.django_db
 

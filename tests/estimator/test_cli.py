@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 from tests.estimator.test_api import WORKED
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 
 from estimator import services
 from estimator.estimate_cache import SHARED_FROM_CALLS, forget_estimates
-from pricing.catalog import sync_prices
 from pricing.engine import planned_model_calls
+from pricing.sync import sync_prices
 from pricing.workload import parse_workload
 from tests.estimator.test_share import raise_gpt41_input_price
 

@@ -10,8 +10,10 @@ from urllib.parse import urlencode
 import pytest
 
 from estimator.models import Scenario
-from pricing.catalog import price_sheet_for, price_table_changed, sync_prices, today
+from pricing.catalog import price_sheet_for, today
+from pricing.memo import price_table_changed
 from pricing.models import Source, TokenPrice
+from pricing.sync import sync_prices
 from tests.estimator.test_pages import APPROACHES, WORKED, card_figure, figures
 
 pytestmark = pytest.mark.django_db

@@ -124,7 +124,7 @@ def test_exports_are_the_stored_result(client, version_1_link):
 
 
 def test_new_links_are_version_2(client, transactional_db):
-    from pricing.catalog import sync_prices
+    from pricing.sync import sync_prices
 
     sync_prices()
     client.post("/share", {"model": "gpt-4.1", "turns_per_session": "3"})

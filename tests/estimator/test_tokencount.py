@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 
 from agentloop import tokens
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 from tests.estimator.test_pages import card_figure
 
 pytestmark = pytest.mark.django_db

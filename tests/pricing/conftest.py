@@ -2,7 +2,7 @@
 
 import pytest
 
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 from tests.pricing.tables import empty_price_table
 
 

@@ -12,8 +12,9 @@ from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from pricing.catalog import sync_prices, today
+from pricing.catalog import today
 from pricing.models import LanguageModel, Source, TokenPrice, ToolFee
+from pricing.sync import sync_prices
 
 ADMIN_PAGES = [
     "/admin/pricing/tokenprice/",
@@ -280,8 +281,8 @@ def test_a_new_price_cannot_start_in_the_past(staff, client):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
         "effective_from": [
-            "Pick today or a later date: the rows in force on past dates stay as they are, so every past "
-            "estimate can be reproduced."
+            f"{yesterday} is before today and the table already prices gpt-4.1 standard: a row from that "
+            "date would re-price estimates already made for it. Pick today or a later date."
         ]
     }
 
@@ -382,6 +383,8 @@ def lifecycle_form(model: LanguageModel, **changes) -> dict:
         "is_default": "on" if model.is_default else "",
         "shutdown_date": model.shutdown_date.isoformat() if model.shutdown_date else "",
         "successor": model.successor_id or "",
+        "max_input_tokens": model.max_input_tokens or "",
+        "cache_ttl_minutes": model.cache_ttl_minutes,
         "prices-TOTAL_FORMS": "0",
         "prices-INITIAL_FORMS": "0",
     }
@@ -429,23 +432,25 @@ def test_ticking_default_on_another_model_moves_the_default(staff, client):
     assert list(LanguageModel.objects.filter(is_default=True).values_list("id", flat=True)) == ["gpt-5.4"]
 
 
-def test_an_admin_edits_the_assistants_status_and_it_records_who(staff, client):
+def test_an_admin_schedules_a_shutdown_of_the_responses_api_and_estimates_read_it(staff, client):
     response = client.post(
         "/admin/pricing/apisurface/responses/change/",
-        {"name": "Responses API", "status": "deprecated", "shutdown_date": "2028-01-01"},
+        {"name": "Responses API", "shutdown_date": "2028-01-01"},
     )
     assert response.status_code == 302
     page = client.get("/admin/pricing/apisurface/").content.decode()
     assert "edited by alice on" in page
+    surfaces = client.get("/api/prices/gpt-4.1").json()["api_surfaces"]
+    assert surfaces["responses"] == {"shutdown_date": "2028-01-01", "successor": None}
 
 
-def test_a_live_api_cannot_have_a_shutdown_date(staff, client):
+def test_an_api_surfaces_successor_needs_a_shutdown_date(staff, client):
     response = client.post(
         "/admin/pricing/apisurface/responses/change/",
-        {"name": "Responses API", "status": "live", "shutdown_date": "2028-01-01"},
+        {"name": "Responses API", "successor": "chat_completions"},
     )
     assert response.context["adminform"].form.errors == {
-        "shutdown_date": ["A live API has no shutdown date: pick Deprecated or Shut down."]
+        "shutdown_date": ["A successor only makes sense with a shutdown date: set the date too."]
     }
 
 
@@ -465,7 +470,7 @@ def test_export_csv_from_the_admin_downloads_the_table(staff, client):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("record,model,")
-    assert len(lines) == 1 + 51 + 3 + 100 + 8
+    assert len(lines) == 1 + 51 + 3 + 100 + 9
 
 
 def test_importing_a_bad_file_in_the_admin_shows_row_and_field_and_imports_nothing(staff, client):
@@ -478,7 +483,7 @@ def test_importing_a_bad_file_in_the_admin_shows_row_and_field_and_imports_nothi
     response = client.post("/admin/pricing/tokenprice/import/", {"file": upload})
     assert response.status_code == 200
     assert response.context["errors"] == [
-        "row 3 (gpt-4.1 standard from 2031-01-01), field input_per_mtok: not a decimal number: 'cheap'"
+        "row 3 (gpt-4.1 standard from 2031-01-01), field input_per_mtok: Enter a number."
     ]
     assert not TokenPrice.objects.filter(model_id="gpt-4.1", effective_from__year__gte=2030).exists()
 
@@ -575,6 +580,7 @@ def test_an_admin_adds_a_model_then_its_first_price(staff, client):
             "name": "Acme 1",
             "family": "acme",
             "context_window": "128000",
+            "cache_ttl_minutes": "1440",
             "encoding": "o200k_base",
             "prices-TOTAL_FORMS": "0",
             "prices-INITIAL_FORMS": "0",
@@ -599,6 +605,7 @@ def test_a_new_models_context_window_must_be_positive(staff, client):
         {
             "id": "acme-0",
             "context_window": "0",
+            "cache_ttl_minutes": "1440",
             "encoding": "o200k_base",
             "prices-TOTAL_FORMS": "0",
             "prices-INITIAL_FORMS": "0",
@@ -610,7 +617,7 @@ def test_a_new_models_context_window_must_be_positive(staff, client):
 
 
 def test_an_oversized_import_is_refused_unread(staff, client, monkeypatch):
-    monkeypatch.setattr("pricing.admin.MAX_IMPORT_BYTES", 1024 * 1024)
+    monkeypatch.setattr("pricing.admin.views.MAX_IMPORT_BYTES", 1024 * 1024)
     upload = SimpleUploadedFile("prices.csv", b"x" * (1024 * 1024 + 1), content_type="text/csv")
     response = client.post("/admin/pricing/tokenprice/import/", {"file": upload})
     assert response.context["errors"] == ["the file is over 1 MB"]
@@ -637,3 +644,64 @@ def test_a_saved_rows_page_shows_exact_prices_with_their_units(staff, client):
     fee = ToolFee.objects.get(key="container_per_20min_64g")
     html = client.get(f"/admin/pricing/toolfee/{fee.pk}/change/").content.decode()
     assert '<div class="readonly">1.92</div>' in html
+
+
+# -- input limits and cache lifetimes
+
+
+def test_an_admin_sets_an_input_limit_and_sync_keeps_it(staff, client):
+    model = LanguageModel.objects.get(pk="gpt-5")
+    response = client.post(
+        "/admin/pricing/languagemodel/gpt-5/change/",
+        lifecycle_form(model, max_input_tokens="200000", cache_ttl_minutes="60"),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    sync_prices()
+    model.refresh_from_db()
+    assert (model.max_input_tokens, model.cache_ttl_minutes, model.limits_source) == (
+        200_000,
+        60,
+        Source.ADMIN,
+    )
+    sheet = client.get("/api/prices/gpt-5").json()
+    assert (sheet["max_input_tokens"], sheet["cache_ttl_minutes"]) == (200_000, 60)
+
+
+def test_an_input_limit_above_the_window_is_refused(staff, client):
+    model = LanguageModel.objects.get(pk="gpt-5")
+    response = client.post(
+        "/admin/pricing/languagemodel/gpt-5/change/", lifecycle_form(model, max_input_tokens="400001")
+    )
+    assert response.context["adminform"].form.errors == {
+        "max_input_tokens": [
+            "Cannot be above the context window (400,000 tokens): leave it empty for the whole window."
+        ]
+    }
+
+
+# -- a new row that a later-scheduled row will override
+
+
+def test_saving_a_row_a_later_scheduled_row_overrides_warns_naming_it(staff, client):
+    in_ten_days = today() + timedelta(days=10)
+    scheduled = TokenPrice.objects.create(
+        **{**gpt41_values(), "input_per_mtok": D("3"), "effective_from": in_ten_days}
+    )
+    # A new row copied from the old price and dated before the scheduled one: in force for nine days only.
+    row = gpt41_standard_today()
+    response = client.post(
+        f"/admin/pricing/tokenprice/add/?copy_from={row.pk}",
+        new_price_form(effective_from=(today() + timedelta(days=1)).isoformat()),
+        follow=True,
+    )
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == [
+        f"The row {scheduled} will override this one on {in_ten_days}: this price applies from "
+        f"{today() + timedelta(days=1)} to {today() + timedelta(days=9)} only. To keep it longer, withdraw "
+        "that scheduled row or add another one after it."
+    ]
+
+
+def test_saving_a_row_after_every_scheduled_row_does_not_warn(staff, client):
+    response = client.post("/admin/pricing/tokenprice/add/", new_price_form(), follow=True)
+    assert [m for m in response.context["messages"] if m.level_tag == "warning"] == []

@@ -7,14 +7,9 @@ import pytest
 from django.db.models import Min
 from django.utils import timezone
 
-from pricing.catalog import (
-    PriceTableError,
-    price_list,
-    price_sheet_for,
-    price_table_freshness,
-    today,
-)
-from pricing.models import Source, SyncRun, TokenPrice, ToolFee
+from pricing.catalog import PriceTableError, price_list, price_sheet_for, price_table_freshness, today
+from pricing.memo import price_table_changed
+from pricing.models import LanguageModel, Source, SyncRun, TokenPrice, ToolFee
 from tests.pricing.tables import empty_price_table
 
 
@@ -91,3 +86,39 @@ def test_a_model_id_with_control_characters_is_unknown_without_a_query(
         f"Unknown model {model!r}: pick one from /api/prices.",
         "model",
     )
+
+
+def add_models(count: int) -> None:
+    """`count` more priced models, as a table grown to thousands of models would hold."""
+    template = TokenPrice.objects.get(model_id="gpt-4.1", service_tier="standard")
+    LanguageModel.objects.bulk_create(
+        LanguageModel(id=f"bulk-{n:05}", context_window=128_000, source=Source.ADMIN) for n in range(count)
+    )
+    TokenPrice.objects.bulk_create(
+        TokenPrice(
+            model_id=f"bulk-{n:05}",
+            input_per_mtok=template.input_per_mtok,
+            output_per_mtok=template.output_per_mtok,
+            source=Source.ADMIN,
+        )
+        for n in range(count)
+    )
+    price_table_changed()
+
+
+def test_api_prices_takes_the_same_few_queries_for_300_models_as_for_51(
+    table, client, django_assert_max_num_queries
+):
+    add_models(300)
+    with django_assert_max_num_queries(6):
+        body = client.get("/api/prices").json()
+    assert len(body["models"]) == 351
+    assert body["models"][0]["service_tiers"]["standard"]["input_per_mtok"] == "2"
+
+
+def test_the_price_list_is_memoised_until_the_table_changes(table, django_assert_num_queries):
+    first = price_list()
+    with django_assert_num_queries(0):
+        assert price_list() is first
+    add_models(1)
+    assert len(price_list()["models"]) == len(first["models"]) + 1

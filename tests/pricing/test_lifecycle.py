@@ -5,8 +5,11 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from pricing.catalog import models_in_display_order, price_list, price_sheet_for, sync_prices
+from pricing.catalog import models_in_display_order, price_list, price_sheet_for
+from pricing.memo import price_table_changed
 from pricing.models import ApiSurface, LanguageModel, Source
+from pricing.sheet import SurfaceLifecycle
+from pricing.sync import sync_prices
 
 SHUTDOWNS = {
     "gpt-3.5-turbo": ("2026-10-23", "gpt-5.4-mini"),
@@ -43,12 +46,40 @@ def test_sync_seeds_every_announced_shutdown_and_nothing_else(table):
 
 
 def test_sync_seeds_the_three_api_surfaces(table):
-    surfaces = {s.key: (s.status, s.shutdown_date, s.successor_id) for s in ApiSurface.objects.all()}
+    surfaces = {s.key: (s.shutdown_date, s.successor_id) for s in ApiSurface.objects.all()}
     assert surfaces == {
-        "assistants": ("shut_down", date(2026, 8, 26), "responses"),
-        "responses": ("live", None, None),
-        "chat_completions": ("live", None, None),
+        "assistants": (date(2026, 8, 26), "responses"),
+        "responses": (None, None),
+        "chat_completions": (None, None),
     }
+
+
+def test_the_price_sheet_carries_the_api_surfaces_and_their_status_on_its_date(table):
+    before, after = (
+        price_sheet_for("gpt-4.1", date(2026, 8, 25)),
+        price_sheet_for("gpt-4.1", date(2026, 8, 26)),
+    )
+    assert before.surfaces == {
+        "assistants": SurfaceLifecycle(date(2026, 8, 26), "responses"),
+        "responses": SurfaceLifecycle(),
+        "chat_completions": SurfaceLifecycle(),
+    }
+    assert [before.surface_status(key) for key in ("assistants", "responses", "chat_completions")] == [
+        "deprecated",
+        "live",
+        "live",
+    ]
+    assert after.surface_status("assistants") == "shut down"
+
+
+def test_an_admins_shutdown_date_for_a_surface_reaches_the_sheet(table):
+    ApiSurface.objects.filter(pk="responses").update(shutdown_date=date(2028, 1, 1), source=Source.ADMIN)
+    price_table_changed()
+    sheet = price_sheet_for("gpt-4.1", date(2027, 6, 1))
+    assert (sheet.surface_status("responses"), sheet.surface("responses").shutdown_date) == (
+        "deprecated",
+        date(2028, 1, 1),
+    )
 
 
 def test_the_price_sheet_carries_the_shutdown_date_and_successor(table, client):
@@ -137,16 +168,12 @@ def test_a_successor_needs_a_shutdown_date(table):
     }
 
 
-@pytest.mark.parametrize(
-    ("status", "shutdown_date", "message"),
-    [
-        ("live", date(2027, 1, 1), "A live API has no shutdown date: pick Deprecated or Shut down."),
-        ("shut_down", None, "Required when the status is Shut down."),
-        ("deprecated", None, "Required when the status is Deprecated (shutdown scheduled)."),
-    ],
-)
-def test_an_api_surface_status_and_shutdown_date_agree(table, status, shutdown_date, message):
-    surface = ApiSurface(key="batch", name="Batch API", status=status, shutdown_date=shutdown_date)
+def test_an_api_surface_cannot_succeed_itself_or_have_a_successor_without_a_shutdown(table):
+    surface = ApiSurface.objects.create(key="batch", name="Batch API")
+    surface.successor_id = "batch"
     with pytest.raises(ValidationError) as caught:
         surface.full_clean()
-    assert caught.value.message_dict == {"shutdown_date": [message]}
+    assert caught.value.message_dict == {
+        "successor": ["An API cannot be its own successor."],
+        "shutdown_date": ["A successor only makes sense with a shutdown date: set the date too."],
+    }

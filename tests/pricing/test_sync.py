@@ -10,9 +10,9 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
-from pricing import genai_sync
-from pricing.catalog import sync_prices, today
+from pricing.catalog import today
 from pricing.models import ApiSurface, LanguageModel, Source, SyncRun, TokenPrice, ToolFee
+from pricing.sync import plan, sync_prices
 from tests.pricing.tables import empty_price_table
 
 
@@ -22,21 +22,19 @@ def empty_table(seeded, db):
     empty_price_table()
 
 
-def plan_with(
-    model_id: str, *prices: genai_sync.PlannedPrice, **model_changes
-) -> list[genai_sync.PlannedModel]:
+def plan_with(model_id: str, *prices: plan.PlannedPrice, **model_changes) -> list[plan.PlannedModel]:
     """The installed genai-prices plan with one model changed (what an upgraded package might list)."""
-    plan = genai_sync.plan_from_genai_prices()
+    planned = plan.plan_from_genai_prices()
     return [
         dataclasses.replace(model, prices=prices or model.prices, **model_changes)
         if model.id == model_id
         else model
-        for model in plan
+        for model in planned
     ]
 
 
-def gpt41(effective_from: date, input_per_mtok: str, tier: str = "standard") -> genai_sync.PlannedPrice:
-    return genai_sync.PlannedPrice(
+def gpt41(effective_from: date, input_per_mtok: str, tier: str = "standard") -> plan.PlannedPrice:
+    return plan.PlannedPrice(
         model="gpt-4.1",
         service_tier=tier,
         effective_from=effective_from,
@@ -52,10 +50,11 @@ FIRST = date(2000, 1, 1)
 
 def test_a_first_sync_seeds_the_whole_table(empty_table):
     report = sync_prices()
-    assert (len(report.added_models), len(report.added_prices), len(report.added_fees)) == (51, 100, 8)
+    assert (len(report.added_models), len(report.added_prices), len(report.added_fees)) == (51, 100, 9)
     assert (len(report.added_lifecycle), len(report.added_surfaces), report.skipped) == (19, 3, [])
-    assert report.default_model == "gpt-4.1"
-    assert LanguageModel.objects.get(is_default=True).id == "gpt-4.1"
+    assert len(report.added_limits) == 18
+    assert report.default_model == "gpt-5.4"
+    assert LanguageModel.objects.get(is_default=True).id == "gpt-5.4"
     gpt41_row = TokenPrice.objects.get(model_id="gpt-4.1", service_tier="standard")
     assert (gpt41_row.input_per_mtok, gpt41_row.cached_input_per_mtok, gpt41_row.output_per_mtok) == (
         D("2"),
@@ -70,7 +69,7 @@ def test_a_second_sync_adds_nothing(table):
     report = sync_prices()
     assert not report.changed
     assert (report.added_models, report.added_prices, report.added_fees, report.skipped) == ([], [], [], [])
-    assert report.unchanged == 108
+    assert report.unchanged == 109
     assert (LanguageModel.objects.count(), TokenPrice.objects.count(), ToolFee.objects.count()) == counts
 
 
@@ -108,8 +107,9 @@ def test_a_new_past_dated_price_for_a_priced_model_is_skipped_with_the_reason(ta
     report = sync_prices(plan_with("gpt-4.1", gpt41(FIRST, "2"), gpt41(last_month, "1.8")))
     assert report.added_prices == []
     assert report.skipped == [
-        f"gpt-4.1 standard from {last_month}: dated before today, and adding it would re-price estimates "
-        f"already made for {last_month} onwards; add it in the admin from today if it applies"
+        f"gpt-4.1 standard from {last_month}: genai-prices 0.2.3 lists a row the table refuses: "
+        f"effective_from: {last_month} is before today and the table already prices gpt-4.1 standard: a row "
+        "from that date would re-price estimates already made for it. Pick today or a later date."
     ]
     assert not TokenPrice.objects.filter(model_id="gpt-4.1", effective_from=last_month).exists()
 
@@ -154,14 +154,13 @@ def test_a_row_an_admin_added_is_never_overridden(table):
 
 
 def test_sync_never_deletes_a_row_the_source_no_longer_lists(table):
-    plan = [model for model in genai_sync.plan_from_genai_prices() if model.id != "gpt-4"]
-    report = sync_prices(plan)
+    report = sync_prices([model for model in plan.plan_from_genai_prices() if model.id != "gpt-4"])
     assert not report.changed
     assert TokenPrice.objects.filter(model_id="gpt-4").count() == 1
 
 
 def test_a_new_model_from_the_source_is_added_with_its_prices(table):
-    new = genai_sync.PlannedModel(
+    new = plan.PlannedModel(
         id="gpt-7",
         name="GPT-7",
         family="gpt-7",
@@ -169,7 +168,7 @@ def test_a_new_model_from_the_source_is_added_with_its_prices(table):
         encoding="o200k_base",
         prices=(dataclasses.replace(gpt41(FIRST, "3"), model="gpt-7"),),
     )
-    report = sync_prices([*genai_sync.plan_from_genai_prices(), new])
+    report = sync_prices([*plan.plan_from_genai_prices(), new])
     assert (report.added_models, report.added_prices) == (["gpt-7"], ["gpt-7 standard from 2000-01-01"])
     assert LanguageModel.objects.get(pk="gpt-7").context_window == 2_000_000
 
@@ -183,7 +182,7 @@ def test_a_changed_context_window_is_kept_and_reported(table):
 
 
 def test_an_invalid_price_from_the_source_is_skipped_with_the_reason(table):
-    broken = genai_sync.PlannedModel(
+    broken = plan.PlannedModel(
         id="gpt-7",
         name="GPT-7",
         family="gpt-7",
@@ -191,10 +190,10 @@ def test_an_invalid_price_from_the_source_is_skipped_with_the_reason(table):
         encoding="o200k_base",
         prices=(dataclasses.replace(gpt41(FIRST, "3"), model="gpt-7", cached_input_per_mtok=D("4")),),
     )
-    report = sync_prices([*genai_sync.plan_from_genai_prices(), broken])
+    report = sync_prices([*plan.plan_from_genai_prices(), broken])
     assert report.skipped == [
-        "gpt-7 standard from 2000-01-01: genai-prices 0.2.3 lists an invalid price "
-        "(cached_input_per_mtok: A cached input price cannot be above the input price (3).)"
+        "gpt-7 standard from 2000-01-01: genai-prices 0.2.3 lists a row the table refuses: "
+        "cached_input_per_mtok: A cached input price cannot be above the input price (3)."
     ]
     assert not TokenPrice.objects.filter(model_id="gpt-7").exists()
 
@@ -213,17 +212,14 @@ def test_an_api_surface_an_admin_edited_is_kept(table):
     alice = User.objects.create_user("alice")
     moment = timezone.now()
     ApiSurface.objects.filter(pk="responses").update(
-        status="deprecated",
-        shutdown_date=date(2028, 1, 1),
-        source=Source.ADMIN,
-        edited_by=alice,
-        edited_at=moment,
+        shutdown_date=date(2028, 1, 1), source=Source.ADMIN, edited_by=alice, edited_at=moment
     )
     report = sync_prices()
     assert report.skipped == [
-        f"API surface responses: kept deprecated (edited by alice on {moment:%Y-%m-%d %H:%M} UTC); "
-        "the cost model says live"
+        f"API surface responses: kept shuts down 2028-01-01 (edited by alice on {moment:%Y-%m-%d %H:%M} "
+        "UTC); the cost model says no shutdown date"
     ]
+    assert ApiSurface.objects.get(pk="responses").shutdown_date == date(2028, 1, 1)
 
 
 # -- the command
@@ -236,11 +232,13 @@ def test_the_command_prints_what_it_added_and_a_summary(empty_table):
     assert "added model: gpt-4.1" in lines
     assert "added price: gpt-4.1 standard from 2000-01-01" in lines
     assert "added lifecycle: gpt-4 shuts down 2026-10-23 (successor gpt-5.4)" in lines
-    assert "added API surface: assistants shut_down from 2026-08-26" in lines
-    assert "set default model: gpt-4.1" in lines
+    assert "added API surface: assistants shuts down 2026-08-26 (successor responses)" in lines
+    assert "added limits: gpt-5 input limit 272000, cache lifetime 1440 min" in lines
+    assert "added limits: gpt-5.6-sol input limit whole window, cache lifetime 30 min" in lines
+    assert "set default model: gpt-5.4" in lines
     assert lines[-1] == (
-        "genai-prices 0.2.3: added 51 models, 100 prices, 8 tool fees, 19 lifecycles, 3 API surfaces; "
-        "0 rows unchanged; skipped 0."
+        "genai-prices 0.2.3: added 51 models, 100 prices, 9 tool fees, 19 lifecycles, 18 model limits, "
+        "3 API surfaces; 0 rows unchanged; skipped 0."
     )
 
 
@@ -259,8 +257,8 @@ def test_the_command_quiet_prints_one_line(table):
     out = StringIO()
     call_command("sync_prices", "--quiet", stdout=out)
     assert out.getvalue() == (
-        "genai-prices 0.2.3: added 0 models, 0 prices, 0 tool fees, 0 lifecycles, 0 API surfaces; "
-        "108 rows unchanged; skipped 0.\n"
+        "genai-prices 0.2.3: added 0 models, 0 prices, 0 tool fees, 0 lifecycles, 0 model limits, "
+        "0 API surfaces; 109 rows unchanged; skipped 0.\n"
     )
 
 
@@ -275,3 +273,48 @@ def test_the_command_prints_skipped_rows_with_their_reason(table):
         f"{timezone.localtime(TokenPrice.objects.get(model_id='gpt-4').created_at):%Y-%m-%d %H:%M} UTC "
         "(genai-prices 0.2.3 says input_per_mtok 31 -> 30)"
     )
+
+
+# -- what genai-prices does not list: input limits, cache lifetimes, the default model
+
+
+def test_sync_seeds_input_limits_and_cache_lifetimes_from_the_projects_table(table):
+    limits = {
+        model.id: (model.max_input_tokens, model.cache_ttl_minutes, model.limits_source)
+        for model in LanguageModel.objects.filter(id__in=["gpt-5", "gpt-5.4-mini", "gpt-5.6-sol", "gpt-4.1"])
+    }
+    assert limits == {
+        "gpt-5": (272_000, 1440, Source.SPEC),
+        "gpt-5.4-mini": (272_000, 1440, Source.SPEC),
+        "gpt-5.6-sol": (None, 30, Source.SPEC),
+        "gpt-4.1": (None, 1440, Source.SPEC),
+    }
+
+
+def test_limits_an_admin_set_are_never_overridden(table):
+    LanguageModel.objects.filter(pk="gpt-5").update(
+        max_input_tokens=None, cache_ttl_minutes=60, limits_source=Source.ADMIN
+    )
+    report = sync_prices()
+    assert report.skipped == [
+        "limits of gpt-5: kept input limit whole window, cache lifetime 60 min (edited by an admin); "
+        "the seed says input limit 272000, cache lifetime 1440 min"
+    ]
+    gpt5 = LanguageModel.objects.get(pk="gpt-5")
+    assert (gpt5.max_input_tokens, gpt5.cache_ttl_minutes) == (None, 60)
+
+
+def test_a_seeded_default_moves_to_the_seeds_default_on_the_next_sync(table):
+    LanguageModel.objects.filter(is_default=True).update(is_default=False, default_source="")
+    LanguageModel.objects.filter(pk="gpt-4.1").update(is_default=True, default_source=Source.SPEC)
+    report = sync_prices()
+    assert report.default_model == "gpt-5.4 (was gpt-4.1, seeded)"
+    assert list(LanguageModel.objects.filter(is_default=True).values_list("id", flat=True)) == ["gpt-5.4"]
+
+
+def test_a_default_an_admin_chose_is_kept(table):
+    LanguageModel.objects.filter(is_default=True).update(is_default=False, default_source="")
+    LanguageModel.objects.filter(pk="gpt-4.1").update(is_default=True, default_source=Source.ADMIN)
+    report = sync_prices()
+    assert report.default_model is None
+    assert list(LanguageModel.objects.filter(is_default=True).values_list("id", flat=True)) == ["gpt-4.1"]

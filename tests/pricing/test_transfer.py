@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from pricing.catalog import price_list, sync_prices, today
+from pricing.catalog import price_list, today
 from pricing.models import ApiSurface, LanguageModel, Source, TokenPrice, ToolFee
+from pricing.sync import sync_prices
 from pricing.transfer import CSV_COLUMNS, PriceImportError, export_csv, export_json, import_file
 from tests.pricing.tables import empty_price_table
 
@@ -66,7 +67,7 @@ def test_admin_edit_then_export_and_import_into_an_empty_table_reproduces_both_e
     empty_price_table()
     assert table_counts() == (0, 0, 0, 0)
     report = import_file(file_name, content)
-    assert report.created == {"model": 51, "api_surface": 3, "token_price": 101, "tool_fee": 8}
+    assert report.created == {"model": 51, "api_surface": 3, "token_price": 101, "tool_fee": 9}
 
     assert estimate(client) == after_today
     assert estimate(client, as_of=tomorrow.isoformat()) == after_tomorrow
@@ -75,7 +76,7 @@ def test_admin_edit_then_export_and_import_into_an_empty_table_reproduces_both_e
 
     first, second = sync_prices(), sync_prices()
     assert not first.changed and not second.changed
-    assert table_counts() == (51, 101, 8, 3)
+    assert table_counts() == (51, 101, 9, 3)
 
 
 def test_exporting_an_imported_table_gives_the_same_file(table):
@@ -96,7 +97,7 @@ def test_the_json_export_is_the_api_prices_response_plus_history(table):
         "models": 51,
         "api_surfaces": 3,
         "token_prices": 100,
-        "tool_fees": 8,
+        "tool_fees": 9,
     }
     gpt54 = next(
         row
@@ -124,12 +125,12 @@ def test_the_csv_export_has_one_row_per_record(table):
         "model": 51,
         "api_surface": 3,
         "token_price": 100,
-        "tool_fee": 8,
+        "tool_fee": 9,
     }
     gpt41 = next(line for line in lines if line.startswith("model,gpt-4.1,"))
     assert gpt41 == (
-        "model,gpt-4.1,,,,,,,,,,,,,,gpt 4.1,gpt-4.1,1047576,o200k_base,,2027-01-14,gpt-5.4,true,"
-        "genai-prices,0.2.3,spec,,,,"
+        "model,gpt-4.1,,,,,,,,,,,,,,gpt 4.1,gpt-4.1,1047576,,1440,o200k_base,2027-01-14,false,gpt-5.4,"
+        "genai-prices,0.2.3,spec,spec,,,,,"
     )
 
 
@@ -137,7 +138,7 @@ def test_importing_the_same_file_twice_adds_nothing_the_second_time(table):
     content = export_csv().encode()
     report = import_file("prices.csv", content)
     assert report.created == {"model": 0, "api_surface": 0, "token_price": 0, "tool_fee": 0}
-    assert report.unchanged == {"model": 51, "api_surface": 3, "token_price": 100, "tool_fee": 8}
+    assert report.unchanged == {"model": 51, "api_surface": 3, "token_price": 100, "tool_fee": 9}
 
 
 # -- bad files: a clear error with row and field, and nothing imported
@@ -167,7 +168,7 @@ def test_a_bad_row_names_its_row_and_field_and_the_good_rows_are_not_imported(ta
         "A cached input price cannot be above the input price (1).",
         "row 5 (gpt-9 standard from 2030-03-01), field model: "
         "unknown model 'gpt-9': add it to the file's models",
-        "row 6 (gpt-4.1 standard from 2030-04-01), field output_per_mtok: required",
+        "row 6 (gpt-4.1 standard from 2030-04-01), field output_per_mtok: This field is required.",
     ]
     assert not TokenPrice.objects.filter(effective_from=date(2030, 1, 1)).exists()
 
@@ -182,10 +183,10 @@ def test_bad_values_are_named_by_field(table):
         + "token_price,gpt-4.1,standard,2030-01-03,2.1234567,,8\n",
     )
     assert errors == [
-        "row 2 (gpt-4.1 standard from 2030-13-01), field effective_from: "
-        "not a date as YYYY-MM-DD: '2030-13-01'",
-        "row 3 (gpt-4.1 slow from 2030-01-01), field service_tier: Value 'slow' is not a valid choice.",
-        "row 4 (gpt-4.1 standard from 2030-01-02), field input_per_mtok: not a decimal number: 'two'",
+        "row 2 (gpt-4.1 standard from 2030-13-01), field effective_from: Enter a valid date.",
+        "row 3 (gpt-4.1 slow from 2030-01-01), field service_tier: "
+        "Select a valid choice. slow is not one of the available choices.",
+        "row 4 (gpt-4.1 standard from 2030-01-02), field input_per_mtok: Enter a number.",
         "row 5 (gpt-4.1 standard from 2030-01-03), field input_per_mtok: "
         "Ensure that there are no more than 6 decimal places.",
     ]
@@ -216,8 +217,8 @@ def test_an_import_never_rewrites_the_past_of_a_priced_model(table):
     errors = import_errors("prices.csv", HEADER + f"token_price,gpt-4.1,standard,{yesterday},3,,8\n")
     assert errors == [
         f"row 2 (gpt-4.1 standard from {yesterday}), field effective_from: {yesterday} is before today and "
-        "the table already prices gpt-4.1 standard: adding it would re-price past estimates "
-        "(date it today or later)"
+        "the table already prices gpt-4.1 standard: a row from that date would re-price estimates already "
+        "made for it. Pick today or a later date."
     ]
 
 
@@ -305,7 +306,7 @@ def test_export_then_import_commands_round_trip(table, tmp_path):
     call_command("export_prices", "--output", str(path))
     empty_price_table()
     call_command("import_prices", str(path))
-    assert table_counts() == (51, 100, 8, 3)
+    assert table_counts() == (51, 100, 9, 3)
 
 
 def test_the_import_command_reports_row_and_field_of_a_bad_file(table, tmp_path):
@@ -337,7 +338,7 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted_and_round_trips(tab
 
 def test_unreadable_files_are_refused_with_a_reason(table):
     assert import_errors("prices.csv", HEADER + "token_price,gpt-4.1,standard,2030-01-01,2,\0,8\n") == [
-        "row 2 (gpt-4.1 standard from 2030-01-01), field cached_input_per_mtok: not a decimal number: '\\x00'"
+        "row 2 (gpt-4.1 standard from 2030-01-01), field cached_input_per_mtok: Enter a number."
     ]
     assert import_errors("prices.csv", HEADER + "token_price," + "x" * 200_000 + "\n") == [
         "not a readable CSV file: field larger than field limit (131072)"
@@ -361,3 +362,107 @@ def test_an_import_keeps_the_tables_lifecycle_and_says_so(table):
         "shutdown 2027-06-30, successor gpt-5.5: change it in the admin if the file is right"
     ]
     assert LanguageModel.objects.get(pk="gpt-4.1").shutdown_date == date(2027, 1, 14)
+
+
+# -- hostile files: every problem a row-and-field error, never a 500
+
+
+def one_price(**changes) -> str:
+    record = {
+        "model": "gpt-4.1",
+        "service_tier": "standard",
+        "effective_from": "2030-01-01",
+        "input_per_mtok": "2.4",
+        "output_per_mtok": "9",
+        **changes,
+    }
+    return json.dumps({"history": {"token_prices": [record]}})
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+@pytest.mark.parametrize("name", ["created_at", "checked_at"])
+def test_a_moment_out_of_range_in_utc_is_a_field_error(table, name, moment):
+    assert import_errors("prices.json", one_price(**{name: moment})) == [
+        f"history.token_prices[0] (gpt-4.1 standard from 2030-01-01), field {name}: "
+        f"Out of range: {moment.replace('T', ' ')} is not between years 1 and 9999 in UTC."
+    ]
+
+
+def test_a_lone_surrogate_in_a_model_id_is_a_field_error(table):
+    document = '{"history": {"models": [{"model": "sur\\ud800", "context_window": 1000}]}}'
+    assert import_errors("prices.json", document) == [
+        "history.models[0] (sur\\ud800), field model: "
+        "Not valid Unicode text: a lone surrogate at character 4."
+    ]
+
+
+def test_a_lone_surrogate_in_a_note_is_a_field_error_too(table):
+    assert import_errors("prices.json", one_price(note="fine \ud800")) == [
+        "history.token_prices[0] (gpt-4.1 standard from 2030-01-01), field note: "
+        "Not valid Unicode text: a lone surrogate at character 6."
+    ]
+
+
+def test_a_repeated_key_in_a_json_object_is_refused(table):
+    document = one_price().replace(
+        '"input_per_mtok": "2.4"', '"input_per_mtok": "2.4", "input_per_mtok": "0.1"'
+    )
+    assert import_errors("prices.json", document) == [
+        "not valid JSON: the key 'input_per_mtok' appears twice in one object (which value is meant?)"
+    ]
+
+
+def test_a_list_where_a_value_belongs_is_a_field_error(table):
+    assert import_errors("prices.json", one_price(input_per_mtok=["2"])) == [
+        "history.token_prices[0] (gpt-4.1 standard from 2030-01-01), field input_per_mtok: "
+        "expected one value, not a list or object"
+    ]
+
+
+def test_an_export_from_before_input_limits_and_cache_lifetimes_still_imports(table):
+    # Format 1 as written before these columns: no max_input_tokens, cache_ttl_minutes, *_source, and a
+    # surface status (now derived from its shutdown date).
+    document = {
+        "format": "agent-cost-estimator/price-table",
+        "format_version": 1,
+        "history": {
+            "models": [{"model": "acme-1", "context_window": 128000, "encoding": "o200k_base"}],
+            "api_surfaces": [{"key": "batch", "name": "Batch API", "status": "live", "shutdown_date": None}],
+            "token_prices": [
+                {
+                    "model": "acme-1",
+                    "service_tier": "standard",
+                    "effective_from": "2000-01-01",
+                    "input_per_mtok": "1",
+                    "output_per_mtok": "4",
+                    "long_context": None,
+                }
+            ],
+        },
+    }
+    report = import_file("old.json", json.dumps(document).encode())
+    assert report.created == {"model": 1, "api_surface": 1, "token_price": 1, "tool_fee": 0}
+    acme = LanguageModel.objects.get(pk="acme-1")
+    assert (acme.max_input_tokens, acme.cache_ttl_minutes, acme.source) == (None, 1440, Source.IMPORT)
+
+
+def test_input_limits_and_cache_lifetimes_round_trip_through_csv(table):
+    LanguageModel.objects.filter(pk="gpt-4.1").update(max_input_tokens=900_000, cache_ttl_minutes=60)
+    exported = export_csv()
+    empty_price_table()
+    import_file("prices.csv", exported.encode())
+    gpt41 = LanguageModel.objects.get(pk="gpt-4.1")
+    assert (gpt41.max_input_tokens, gpt41.cache_ttl_minutes) == (900_000, 60)
+
+
+def test_an_import_writes_in_bulk_a_fixed_number_of_queries_whatever_its_size(
+    table, django_assert_max_num_queries
+):
+    rows = "".join(
+        f"token_price,gpt-4.1,standard,{(date(2030, 1, 1) + timedelta(days=n)).isoformat()},{n},,9\n"
+        for n in range(600)
+    )
+    with django_assert_max_num_queries(20):
+        report = import_file("prices.csv", (HEADER + rows).encode())
+    assert report.created["token_price"] == 600
+    assert TokenPrice.objects.filter(model_id="gpt-4.1", effective_from__year__gte=2030).count() == 600

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from agentloop.offline import OfflineServer, bundled_scripts
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 from tests.agentloop.conftest import free_port
 
 # gpt-4.1 standard on this date: 2 / 0.5 cached / 8 output USD per million tokens.

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 
 
 @pytest.fixture(autouse=True)

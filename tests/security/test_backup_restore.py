@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from estimator.models import Scenario
-from pricing.catalog import default_model_id, sync_prices, today
+from pricing.catalog import default_model_id, today
 from pricing.models import Source, TokenPrice
+from pricing.sync import sync_prices
 
 PAYLOADS = [
     {},

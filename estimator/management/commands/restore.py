@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from estimator.management.commands.backup import EXCLUDED
-from pricing.catalog import price_table_changed
+from pricing.memo import price_table_changed
 
 
 def stored_models():

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
-"""Read the installed genai-prices package into price-table rows.
+"""Read the installed genai-prices package into planned price-table rows (no database).
 
-`plan_from_genai_prices()` is pure: it turns genai-prices' OpenAI data into planned model and price rows
-(every date on which a model's standard, flex or fast prices change becomes a row). `sync_prices()`
-applies a plan to the database without ever deleting or overriding an existing row.
+`plan_from_genai_prices()` turns genai-prices' OpenAI data into planned model and price rows (every date
+on which a model's standard, flex or fast prices change becomes a row); `pricing.sync.apply` writes a
+plan to the table without ever deleting or overriding an existing row.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
+
+from pricing.sync.seed import CONTEXT_WINDOW_CORRECTIONS
 
 # Only models an agent can run on through Chat Completions / Responses: text in, text out.
 EXCLUDED_MODEL_WORDS = (
@@ -36,93 +39,6 @@ GENAI_KEYS = {
     "output": "output_mtok",
 }
 
-# The hosted-tool fees the cost model names; genai-prices does not list them per API surface.
-SEED_TOOL_FEES = {
-    "file_search_per_kcalls": Decimal("2.5"),
-    "vector_storage_per_gb_day": Decimal("0.1"),
-    "vector_storage_free_gb": Decimal("1"),
-    "assistants_code_interpreter_per_session": Decimal("0.03"),
-    "container_per_20min_1g": Decimal("0.03"),
-    "container_per_20min_4g": Decimal("0.12"),
-    "container_per_20min_16g": Decimal("0.48"),
-    "container_per_20min_64g": Decimal("1.92"),
-}
-DEFAULT_MODEL = "gpt-4.1"
-# genai-prices 0.2.3 rounds the gpt-4.1 family's window to 1,000,000; OpenAI's model pages (and the cost
-# model's own example) give 1,047,576 tokens. Only seeding uses this: sync never changes a stored window.
-CONTEXT_WINDOW_CORRECTIONS = {"gpt-4.1": 1_047_576, "gpt-4.1-mini": 1_047_576, "gpt-4.1-nano": 1_047_576}
-
-# OpenAI's announced shutdowns (issue 3). Successors are our suggestion, not OpenAI's: the same-size
-# model of the newest family with mini, nano and pro sizes and no shutdown scheduled (gpt-5.4).
-# Admins can change either in the admin; sync never overrides their edit.
-SEED_SHUTDOWNS = {
-    date(2026, 10, 23): (
-        "gpt-3.5-turbo",
-        "gpt-4",
-        "gpt-4-turbo",
-        "o1",
-        "o1-pro",
-        "o3-mini",
-        "o4-mini",
-        "gpt-4.1-nano",
-    ),
-    date(2026, 12, 11): ("gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-pro", "o3", "o3-pro"),
-    date(2027, 1, 14): ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini"),
-    date(2027, 4, 1): ("gpt-5.1",),
-}
-SEED_SUCCESSORS = {
-    "gpt-3.5-turbo": "gpt-5.4-mini",
-    "gpt-4": "gpt-5.4",
-    "gpt-4-turbo": "gpt-5.4",
-    "o1": "gpt-5.4",
-    "o1-pro": "gpt-5.4-pro",
-    "o3-mini": "gpt-5.4-mini",
-    "o4-mini": "gpt-5.4-mini",
-    "gpt-4.1-nano": "gpt-5.4-nano",
-    "gpt-5": "gpt-5.4",
-    "gpt-5-mini": "gpt-5.4-mini",
-    "gpt-5-nano": "gpt-5.4-nano",
-    "gpt-5-pro": "gpt-5.4-pro",
-    "o3": "gpt-5.4",
-    "o3-pro": "gpt-5.4-pro",
-    "gpt-4o": "gpt-5.4",
-    "gpt-4o-mini": "gpt-5.4-mini",
-    "gpt-4.1": "gpt-5.4",
-    "gpt-4.1-mini": "gpt-5.4-mini",
-    "gpt-5.1": "gpt-5.4",
-}
-
-
-@dataclass(frozen=True)
-class PlannedLifecycle:
-    model: str
-    shutdown_date: date
-    successor: str | None
-
-
-SEED_LIFECYCLE = tuple(
-    PlannedLifecycle(model, day, SEED_SUCCESSORS.get(model))
-    for day, models in SEED_SHUTDOWNS.items()
-    for model in models
-)
-
-
-@dataclass(frozen=True)
-class PlannedSurface:
-    key: str
-    name: str
-    status: str
-    shutdown_date: date | None = None
-    successor: str | None = None
-
-
-# The three ways to run an agent (docs/cost-model.md); the successor must be listed before its use.
-SEED_API_SURFACES = (
-    PlannedSurface("responses", "Responses API", "live"),
-    PlannedSurface("chat_completions", "Chat Completions (your own loop)", "live"),
-    PlannedSurface("assistants", "Assistants API", "shut_down", date(2026, 8, 26), "responses"),
-)
-
 
 @dataclass(frozen=True)
 class PlannedPrice:
@@ -139,7 +55,7 @@ class PlannedPrice:
     long_context_cache_write_per_mtok: Decimal | None = None
     long_context_output_per_mtok: Decimal | None = None
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         return {
             name: getattr(self, name)
             for name in self.__dataclass_fields__
@@ -183,7 +99,7 @@ def encoding_for(model_id: str) -> str:
     return name if name in ("o200k_base", "cl100k_base") else "o200k_base"
 
 
-def _split(value) -> tuple[Decimal | None, int | None, Decimal | None]:
+def _split(value: Any) -> tuple[Decimal | None, int | None, Decimal | None]:
     """(base price, long-context threshold, long-context price) from a flat or tiered genai price."""
     if value is None:
         return None, None, None
@@ -197,7 +113,7 @@ def _split(value) -> tuple[Decimal | None, int | None, Decimal | None]:
     return Decimal(value.base), int(first.start), Decimal(first.price)
 
 
-def _planned_price(model_id: str, tier: str, start: date, prices) -> PlannedPrice | None:
+def _planned_price(model_id: str, tier: str, start: date, prices: Any) -> PlannedPrice | None:
     base = {}
     threshold = None
     long_context = {}
@@ -229,7 +145,7 @@ def _planned_price(model_id: str, tier: str, start: date, prices) -> PlannedPric
     )
 
 
-def _start_dates(model) -> list[date]:
+def _start_dates(model: Any) -> list[date]:
     dates = {FIRST_LISTED_DATE}
     if isinstance(model.prices, list):
         for conditional in model.prices:
@@ -244,7 +160,7 @@ def _start_dates(model) -> list[date]:
     return sorted(dates)
 
 
-def _tier_offered(model, tier: str, moment: datetime) -> bool:
+def _tier_offered(model: Any, tier: str, moment: datetime) -> bool:
     if tier == "standard":
         return True
     for variant in model.price_variants or ():
@@ -255,7 +171,7 @@ def _tier_offered(model, tier: str, moment: datetime) -> bool:
     return False
 
 
-def plan_model(model) -> PlannedModel | None:
+def plan_model(model: Any) -> PlannedModel | None:
     """Planned rows for one genai-prices OpenAI model, or None when it is not a chat model we price."""
     model_id = model.id
     if model.context_window is None or model_id.startswith("ft:") or ":" in model_id:

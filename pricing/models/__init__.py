@@ -1,0 +1,44 @@
+"""The editable price table.
+
+Prices are never overwritten: a change is a new row with its own `effective_from`, and the row in force
+on a date is the latest one of its series that started on or before it. That keeps every past estimate
+reproducible. `base` holds what every row shares (provenance, choices, the table's today), `dated` the
+rules of dated rows, `prices` token prices and tool fees, `table` models, API surfaces and syncs.
+"""
+
+from pricing.models.base import (
+    DEFAULT_CACHE_TTL_MINUTES,
+    FIRST_LISTED,
+    STALE_AFTER,
+    Encoding,
+    Provenance,
+    ServiceTier,
+    Source,
+    today,
+    within_utc_range,
+)
+from pricing.models.dated import DatedRow, DatedRowQuerySet, PriceHistoryError, series_snapshot
+from pricing.models.prices import TokenPrice, ToolFee, ToolFeeKey
+from pricing.models.table import ApiSurface, LanguageModel, SyncRun
+
+__all__ = [
+    "DEFAULT_CACHE_TTL_MINUTES",
+    "FIRST_LISTED",
+    "STALE_AFTER",
+    "ApiSurface",
+    "DatedRow",
+    "DatedRowQuerySet",
+    "Encoding",
+    "LanguageModel",
+    "PriceHistoryError",
+    "Provenance",
+    "ServiceTier",
+    "Source",
+    "SyncRun",
+    "TokenPrice",
+    "ToolFee",
+    "ToolFeeKey",
+    "series_snapshot",
+    "today",
+    "within_utc_range",
+]
