@@ -22,6 +22,8 @@ SHELL      := /bin/bash
 $(VENV)/.installed: requirements.txt
 	@test -n "$(BOOT_PYTHON)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
 	@test -x $(PYTHON) || $(BOOT_PYTHON) -m venv $(VENV)
+	# The venv's own pip first: the one `venv` bundles can predate pip 25.3, which fixes CVE-2025-8869.
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25.3"
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
