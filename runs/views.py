@@ -1,8 +1,19 @@
-"""The run inspector: runs with their totals, a run call by call, and its calibration."""
+"""The run inspector: runs with their totals, a run call by call, and its calibration.
+
+Staff only, like the admin: a run holds a whole conversation (system prompt, user messages, tool
+arguments and results, replies), the endpoint and its errors. Anonymous visitors are sent to the admin
+login; staff without the `runs` app's view permissions get 403.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from pricing.catalog import PriceTableError
 from runs.calibration import CALIBRATION_TOLERANCE, CalibrationError, run_calibrate
@@ -10,16 +21,29 @@ from runs.import_results import fitted_query
 from runs.models import Run
 
 
-def run_list(request):
+def staff_page(*permissions: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """GET and HEAD only, for logged-in staff holding every one of `permissions`."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        guarded = staff_member_required(permission_required(permissions, raise_exception=True)(view))
+        return require_safe(guarded)
+
+    return decorator
+
+
+@staff_page("runs.view_run")
+def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "runs/run_list.html", {"runs": Run.objects.all()[:200]})
 
 
-def run_detail(request, run_id: int):
+@staff_page("runs.view_run", "runs.view_call")
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id)
     return render(request, "runs/run_detail.html", {"run": run, "calls": run.calls.order_by("index")})
 
 
-def run_calibration(request, run_id: int):
+@staff_page("runs.view_run")
+def run_calibration(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id)
     context = {"run": run, "tolerance_percent": CALIBRATION_TOLERANCE * 100}
     try:
