@@ -102,6 +102,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise, which serves static files compressed ahead of time; above everything that
+    # writes a body. Pages, SVG charts, JSON and CSV go out gzipped; Django pads each gzip header with
+    # 0-100 random bytes (GZipMiddleware.max_random_bytes), its mitigation for BREACH-style attacks on
+    # secrets in compressed pages (the CSRF token is also masked anew on every response).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
