@@ -83,13 +83,13 @@ test: lint browser
 test-postgres: install
 	.ci/test-postgres $(ARGS)
 
-# Every stored row to backups/estimator-<time>.xml.gz; restore into a migrated, empty database with
-# make restore FILE=backups/estimator-....xml.gz (manage.py backup/restore; DATABASE_URL picks the DB).
+# Every stored row to backups/estimator-<time>.json.gz; restore into a migrated, empty database with
+# make restore FILE=backups/estimator-....json.gz (manage.py backup/restore; DATABASE_URL picks the DB).
 backup: migrate
 	$(MANAGE) backup
 
 restore: migrate
-	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/estimator-....xml.gz"; exit 1; }
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/estimator-....json.gz"; exit 1; }
 	$(MANAGE) restore "$(FILE)"
 
 bench: install
