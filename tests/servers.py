@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -24,8 +25,9 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import dj_database_url
 
@@ -167,6 +169,50 @@ class Gunicorn:
             return response.status, dict(response.getheaders()), response.read()
         finally:
             conn.close()
+
+
+class Browser:
+    """A client of one server that keeps its cookies (even Secure ones: the loopback has no TLS) and
+    sends forms with their CSRF token, as a browser would."""
+
+    def __init__(self, server: Gunicorn, address: str | None = None):
+        self.server = server
+        self.cookies: dict[str, str] = {}
+        # With DJANGO_PROXY_COUNT=1 the server takes this as the client's address.
+        self.address = address
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        if self.address:
+            headers["X-Forwarded-For"] = self.address
+        conn = http.client.HTTPConnection(HOST, self.server.port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                for name, morsel in SimpleCookie(header).items():
+                    self.cookies[name] = morsel.value
+            return response.status, response.headers, response.read()
+        finally:
+            conn.close()
+
+    def get(self, path: str, **headers: str):
+        return self.request("GET", path, headers=headers)
+
+    def csrf_token(self, page: str) -> str:
+        _, _, body = self.get(page)
+        return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+
+    def post_form(self, path: str, fields: dict[str, str], token_from: str | None = None):
+        """POST a form; with `token_from`, first read that page for the CSRF token, as a browser would."""
+        data = dict(fields)
+        if token_from is not None:
+            data["csrfmiddlewaretoken"] = self.csrf_token(token_from)
+        return self.request(
+            "POST", path, urlencode(data).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+        )
 
 
 def wait_until_answers(port: int, process: subprocess.Popen, timeout: float = 60) -> None:

@@ -9,14 +9,12 @@ business; only what a user sees is checked.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import threading
 import time
-from urllib.parse import urlencode
 
-from tests.servers import BASE_DIR, Gunicorn, fresh_database, manage, prepare_database, server_env
+from tests.servers import BASE_DIR, Browser, Gunicorn, fresh_database, manage, prepare_database, server_env
 
 SYNTHETIC_MODELS = 1500
 SHARE_CLIENTS = 3
@@ -48,23 +46,13 @@ class ShareClient(threading.Thread):
         self.failures: list[str] = []
 
     def run(self) -> None:
-        status, headers, body = self.server.request("GET", "/")
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-        cookie = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
+        browser = Browser(self.server)
+        token = browser.csrf_token("/")
         sent = 0
         while not self.stop.is_set():
-            address = f"198.51.{100 + self.number}.{sent // 15 % 250 + 1}"
-            form = urlencode({"csrfmiddlewaretoken": token, "turns_per_session": str(sent % 40 + 1)})
-            status, _, body = self.server.request(
-                "POST",
-                "/share",
-                form.encode(),
-                {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Cookie": f"csrftoken={cookie}",
-                    "X-Forwarded-For": address,
-                },
-            )
+            browser.address = f"198.51.{100 + self.number}.{sent // 15 % 250 + 1}"
+            fields = {"csrfmiddlewaretoken": token, "turns_per_session": str(sent % 40 + 1)}
+            status, _, body = browser.post_form("/share", fields)
             self.statuses.append(status)
             if status != 302:
                 self.failures.append(f"HTTP {status}: {body[:200]!r}")
