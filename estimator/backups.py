@@ -117,6 +117,10 @@ def backup_read(path: Path, name: str | None = None) -> list[dict]:
         raise BackupError(f"{name} is truncated or damaged (not a complete gzip file: {exc}).") from None
     except OSError as exc:
         raise BackupError(f"Cannot read {name}: {exc.strerror or exc}.") from None
+    if raw.lstrip().startswith(b"<?xml"):
+        raise BackupError(
+            f"{name} is an XML backup from an earlier version: load it with `manage.py loaddata {name}`."
+        )
     try:
         rows = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -13,6 +13,7 @@ the same server as the test database and is dropped afterwards; otherwise it is 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import secrets
@@ -124,17 +125,35 @@ def prepare_database(database_url: str) -> None:
     manage(env, "collectstatic", "--noinput", "-v", "0")
 
 
+def big_price_table(env: dict[str, str], path: Path, models: int) -> int:
+    """Write the seeded table's export plus `models` new models with a price each, for
+    `manage.py import_prices`; returns how many models it adds."""
+    manage(env, "export_prices", "-o", str(path))
+    table = json.loads(path.read_text())
+    history = table["history"]
+    model = next(m for m in history["models"] if not m["is_default"])
+    price = next(p for p in history["token_prices"] if p["model"] == model["model"])
+    for n in range(models):
+        model_id = f"load-test-{n:05d}"
+        history["models"].append({**model, "model": model_id, "name": f"Load test {n}", "successor": None})
+        history["token_prices"].append({**price, "model": model_id})
+    path.write_text(json.dumps(table))
+    return models
+
+
 class Gunicorn:
     """gunicorn with gunicorn.conf.py and production settings on a free 127.0.0.1 port."""
 
-    def __init__(self, database_url: str, workers: int = 2, port: int | None = None, **env: str):
+    def __init__(self, database_url: str, workers: int | None = 2, port: int | None = None, **env: str):
+        """`workers=None`: gunicorn.conf.py's default (CPUs + 1)."""
         self.port = port or free_port()
+        self.workers = workers
         self.env = server_env(
             database_url,
             GUNICORN_BIND=f"{HOST}:{self.port}",
-            GUNICORN_WORKERS=str(workers),
             # The database is prepared (prepare_database): no collectstatic per server.
             DJANGO_COLLECTSTATIC="0",
+            **({"GUNICORN_WORKERS": str(workers)} if workers else {}),
             **env,
         )
         self.process: subprocess.Popen | None = None

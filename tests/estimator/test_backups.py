@@ -142,7 +142,8 @@ def test_an_uncompressed_backup_restores_too(everything, tmp_path):
             lambda raw: gzip.compress(b'{"model": "runs.run"}'),
             "is not a backup written by `manage.py backup`",
         ),
-        (lambda raw: b'<?xml version="1.0"?><django-objects/>', "invalid JSON at line 1, column 1"),
+        (lambda raw: b"[{]", "invalid JSON at line 1, column 3"),
+        (lambda raw: b'<?xml version="1.0"?><django-objects/>', "is an XML backup from an earlier version"),
     ],
 )
 def test_a_bad_or_truncated_file_is_one_clear_error_and_nothing_is_loaded(

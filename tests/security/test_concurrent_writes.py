@@ -14,25 +14,18 @@ import sys
 import threading
 import time
 
-from tests.servers import BASE_DIR, Browser, Gunicorn, fresh_database, manage, prepare_database, server_env
+from tests.servers import (
+    BASE_DIR,
+    Browser,
+    Gunicorn,
+    big_price_table,
+    fresh_database,
+    prepare_database,
+    server_env,
+)
 
 SYNTHETIC_MODELS = 1500
 SHARE_CLIENTS = 3
-
-
-def big_price_table(env: dict[str, str], path) -> int:
-    """The seeded table's export plus SYNTHETIC_MODELS new models with a price each; returns the count."""
-    manage(env, "export_prices", "-o", str(path))
-    table = json.loads(path.read_text())
-    history = table["history"]
-    model = next(m for m in history["models"] if not m["is_default"])
-    price = next(p for p in history["token_prices"] if p["model"] == model["model"])
-    for n in range(SYNTHETIC_MODELS):
-        model_id = f"load-test-{n:05d}"
-        history["models"].append({**model, "model": model_id, "name": f"Load test {n}", "successor": None})
-        history["token_prices"].append({**price, "model": model_id})
-    path.write_text(json.dumps(table))
-    return SYNTHETIC_MODELS
 
 
 class ShareClient(threading.Thread):
@@ -74,7 +67,7 @@ def test_share_links_during_a_price_import_never_fail(tmp_path):
     with fresh_database() as url:
         prepare_database(url)
         env = server_env(url)
-        added = big_price_table(env, tmp_path / "table.json")
+        added = big_price_table(env, tmp_path / "table.json", SYNTHETIC_MODELS)
         with Gunicorn(url, workers=2, DJANGO_PROXY_COUNT="1") as server:
             stop = threading.Event()
             clients = [ShareClient(server, n, stop) for n in range(SHARE_CLIENTS)]
