@@ -28,6 +28,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import wraps
 
@@ -149,14 +150,14 @@ def ratelimit(
     period: int,
     methods: tuple[str, ...] = ("POST",),
     what: str = "requests",
-):
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Decorate a view: at most `limit` `methods` requests per client per `period` seconds."""
 
     the_limit = Limit(name, limit, period, what)
 
-    def decorator(view):
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             if request.method in methods and getattr(settings, "RATELIMIT_ENABLED", True):
                 decision = spend(the_limit.configured(), client_ip(request))
                 if not decision.allowed:
