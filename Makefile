@@ -106,6 +106,7 @@ bench: install
 	$(PYTHON) bench/price_table.py
 	$(PYTHON) bench/load.py
 	$(PYTHON) bench/imports.py --calls 100000
+	$(PYTHON) bench/bytes.py
 
 clean:
 	rm -rf $(VENV) .cache db.sqlite3
