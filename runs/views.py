@@ -7,42 +7,33 @@ login; staff without the `runs` app's view permissions get 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from pricing.catalog import PriceTableError
+from runs.access import staff_permission
 from runs.calibration import CALIBRATION_TOLERANCE, CalibrationError, run_calibrate
 from runs.import_results import fitted_query
 from runs.models import Run
 
 
-def staff_page(*permissions: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """GET and HEAD only, for logged-in staff holding every one of `permissions`."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        guarded = staff_member_required(permission_required(permissions, raise_exception=True)(view))
-        return require_safe(guarded)
-
-    return decorator
-
-
-@staff_page("runs.view_run")
+@require_safe
+@staff_permission("runs.view_run")
 def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "runs/run_list.html", {"runs": Run.objects.all()[:200]})
 
 
-@staff_page("runs.view_run", "runs.view_call")
+@require_safe
+@staff_permission("runs.view_run")
+@staff_permission("runs.view_call")
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id)
     return render(request, "runs/run_detail.html", {"run": run, "calls": run.calls.order_by("index")})
 
 
-@staff_page("runs.view_run")
+@require_safe
+@staff_permission("runs.view_run")
 def run_calibration(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id)
     context = {"run": run, "tolerance_percent": CALIBRATION_TOLERANCE * 100}

@@ -20,18 +20,3 @@ def fake_server():
     """A fresh offline server (its prompt cache starts empty) with the bundled scripts."""
     with OfflineServer(bundled_scripts(), port=free_port()) as server:
         yield server
-
-
-@pytest.fixture
-def client(client, db):
-    """The run pages are staff-only: these tests read them as staff holding the `runs` view permissions
-    (tests/security/test_methods_and_access.py checks everyone else is kept out)."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Permission
-
-    reader = get_user_model().objects.create(username="run-reader", is_staff=True)
-    reader.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="runs", codename__startswith="view_")
-    )
-    client.force_login(reader)
-    return client

@@ -4,6 +4,8 @@ or a server error is a page of the site with a way back."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -16,6 +18,8 @@ from pricing.catalog import default_model_id
 from runs.models import Run
 from runs.services import run_measure
 from tests.runs.conftest import AS_OF
+from tests.runs.traces.builders import support_conversation
+from tests.runs.traces.helpers import import_file
 
 # Every route of the project outside the admin, and how it is reached. A new route without a line here
 # fails test_every_route_is_listed, so none is left out of the method checks below.
@@ -36,8 +40,19 @@ GET_VIEWS = {
     "runs/": lambda ids: "/runs/",
     "runs/<int:run_id>/": lambda ids: f"/runs/{ids['run']}/",
     "runs/<int:run_id>/calibration": lambda ids: f"/runs/{ids['run']}/calibration",
+    "runs/imports/": lambda ids: "/runs/imports/",
+    "runs/imports/<int:import_id>/": lambda ids: f"/runs/imports/{ids['import']}/",
+    "runs/imports/<int:import_id>.json": lambda ids: f"/runs/imports/{ids['import']}.json",
+    "runs/imports/<int:import_id>/calls": lambda ids: f"/runs/imports/{ids['import']}/calls",
+    # A confirmation page (GET), then the form's POST deletes.
+    "runs/imports/<int:import_id>/delete": lambda ids: f"/runs/imports/{ids['import']}/delete",
 }
-POST_ONLY_VIEWS = {"share": "/share", "tokens/count": "/tokens/count"}
+POST_ONLY_VIEWS = {
+    "share": "/share",
+    "tokens/count": "/tokens/count",
+    "runs/imports/upload": "/runs/imports/upload",
+    "runs/imports/runs": "/runs/imports/runs",
+}
 ADMIN_PAGES = ["/admin/pricing/tokenprice/export.json", "/admin/pricing/tokenprice/export.csv"]
 ADMIN_FORMS = ["/admin/pricing/tokenprice/import/", "/admin/pricing/syncrun/sync/"]
 
@@ -59,14 +74,17 @@ def test_every_route_is_listed():
 
 
 @pytest.fixture
-def ids(client, price_table, settings):
+def ids(client, price_table, settings, tmp_path):
     settings.RATELIMIT_ENABLED = False
     share = client.post("/share", {"turns_per_session": "3"})
     run = run_measure("support_agent", offline=True, as_of=AS_OF)
+    traffic = tmp_path / "traffic.jsonl"
+    traffic.write_text("".join(json.dumps(line) + "\n" for line in support_conversation("c1", 2)))
     return {
         "slug": share["Location"].rstrip("/").rsplit("/", 1)[-1],
         "run": run.pk,
         "model": default_model_id(),
+        "import": import_file(traffic).pk,
     }
 
 
