@@ -21,8 +21,8 @@ from django.utils import timezone
 from estimator import backups
 from estimator.backups import stored_models
 from estimator.models import Scenario
-from pricing.catalog import sync_prices
 from pricing.models import LanguageModel, TokenPrice
+from pricing.sync import sync_prices
 from runs.models import Call, Run
 from runs.services import run_measure
 from tests.runs.conftest import AS_OF

