@@ -17,11 +17,13 @@ BOOT_PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 # `make run` waits for the first of two processes (wait -n).
 SHELL      := /bin/bash
 
-.PHONY: install run worker serve test browser test-postgres backup restore lint format migrate prices bench clean
+.PHONY: install run worker serve test browser redis test-postgres backup restore lint format migrate prices bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(BOOT_PYTHON)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
 	@test -x $(PYTHON) || $(BOOT_PYTHON) -m venv $(VENV)
+	# The venv's own pip first: the one `venv` bundles can predate pip 25.3, which fixes CVE-2025-8869.
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25.3"
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
@@ -72,22 +74,30 @@ browser:
 		{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; } \
 		|| { echo "could not install chromium: the browser tests will skip"; [ "$$CI" != true ]; }; }
 
-test: lint browser
+# Debian's redis-server for the many-servers test (tests/security/test_many_servers.py starts its own
+# on a free port). Outside CI a failed install only warns (that test then skips).
+redis:
+	@test -x /usr/bin/redis-server || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		{ $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; } \
+		|| { echo "could not install redis-server: the many-servers test will skip"; [ "$$CI" != true ]; }; }
+
+test: lint browser redis
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
 # The same suite on PostgreSQL: a throwaway cluster (Debian's packages, installed if missing) on a
 # unix socket in a temp dir, removed afterwards. Extra pytest arguments: make test-postgres ARGS=...
-test-postgres: install
+test-postgres: install redis
 	.ci/test-postgres $(ARGS)
 
-# Every stored row to backups/estimator-<time>.xml.gz; restore into a migrated, empty database with
-# make restore FILE=backups/estimator-....xml.gz (manage.py backup/restore; DATABASE_URL picks the DB).
+# Every stored row to backups/estimator-<time>.json.gz; restore into a migrated, empty database with
+# make restore FILE=backups/estimator-....json.gz (manage.py backup/restore; DATABASE_URL picks the DB).
 backup: migrate
 	$(MANAGE) backup
 
 restore: migrate
-	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/estimator-....xml.gz"; exit 1; }
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/estimator-....json.gz"; exit 1; }
 	$(MANAGE) restore "$(FILE)"
 
 bench: install
@@ -96,6 +106,7 @@ bench: install
 	$(PYTHON) bench/price_table.py
 	$(PYTHON) bench/load.py
 	$(PYTHON) bench/imports.py --calls 100000
+	$(PYTHON) bench/bytes.py
 
 clean:
 	rm -rf $(VENV) .cache db.sqlite3

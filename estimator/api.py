@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
@@ -35,6 +36,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     docs=Swagger(settings={"defaultModelsExpandDepth": 0, "docExpansion": "list"}),
+    docs_decorator=require_safe,  # the document and its page answer GET and HEAD only, like every page
 )
 
 ERRORS_SCHEMA = {

@@ -1,10 +1,12 @@
-"""An estimate as CSV or JSON. JSON is exactly the API's body; CSV lists every figure, one per row."""
+"""An estimate as CSV or JSON. JSON is exactly the API's body; CSV lists every figure, one per row, each
+cell made safe for spreadsheets (estimator.csv_cells)."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from estimator.csv_cells import SpreadsheetSafeWriter
 from estimator.models import Scenario
 from estimator.results import query_inputs
 from pricing.engine import APPROACHES
@@ -26,7 +28,7 @@ def estimate_csv(body: dict) -> str:
     """Rows of (section, approach, figure, value): every figure of an estimate's JSON (the API's body,
     or a version-1 link's stored result, which has no population or verdict), money exact."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetSafeWriter(csv.writer(out, lineterminator="\n"))
     writer.writerow(["section", "approach", "figure", "value"])
     for name, value in query_inputs(body["inputs"]).items():
         writer.writerow(["input", "", name, value])

@@ -15,9 +15,12 @@ X-Forwarded-For (what the trusted proxies saw, not what the client claims). IPv6
 counted per /64, since one host usually holds the whole prefix.
 
 Counts are fixed windows in the "default" cache: LocMemCache in development (per process), the
-shared database cache in production, so every gunicorn worker counts against the same limit.
+shared database cache in production (every gunicorn worker on the machine counts against the same
+limit), Redis with CACHE_URL=redis://... (every app server counts against the same limit). Each count
+is one atomic increment (`spend`); `Limit` and `spend` also count weighted amounts, so a budget (a
+limit on a sum, such as simulated model calls per minute) is one more `Limit`.
 Settings: RATELIMIT_ENABLED (default True); RATELIMITS = {"share": (limit, period)} overrides a
-decorator's numbers by name.
+limit's numbers by name.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import wraps
 
 from django.conf import settings
@@ -53,21 +58,66 @@ def client_ip(request: HttpRequest) -> str:
     return str(address)
 
 
+@dataclass(frozen=True)
+class Limit:
+    """At most `limit` units per client per `period` seconds, in fixed windows. A unit is one request
+    for a plain rate limit, or whatever a request costs (say, simulated model calls) for a budget."""
+
+    name: str
+    limit: int
+    period: int
+    what: str = "requests"
+
+    def configured(self) -> Limit:
+        """This limit with the numbers from settings.RATELIMITS[name], when set there."""
+        override = getattr(settings, "RATELIMITS", {}).get(self.name)
+        if override is None:
+            return self
+        return replace(self, limit=override[0], period=override[1])
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    used: int  # units spent in this window, this request's included when allowed
+    retry_after: int  # seconds until the window resets
+
+
+def spend(limit: Limit, key: str, amount: int = 1, now: float | None = None) -> Decision:
+    """Spend `amount` units of `limit` for client `key`; refused (and not spent) when it would go over.
+
+    One atomic increment in the shared cache (Redis INCRBY, locmem's lock, AtomicDatabaseCache's row
+    lock): concurrent requests on any number of workers and machines never lose a count. A refused
+    amount is given back, so a client over the limit can still spend what fits in the window.
+    """
+    if amount < 0:
+        raise ValueError("a rate-limit amount cannot be negative")
+    now = time.time() if now is None else now
+    window = int(now // limit.period)
+    cache_key = f"ratelimit:{limit.name}:{key}:{window}"
+    retry_after = max(1, math.ceil((window + 1) * limit.period - now))
+    # add() stores the first amount of a window; afterwards incr() adds atomically.
+    if cache.add(cache_key, amount, timeout=limit.period + 1):
+        used = amount
+    else:
+        try:
+            used = cache.incr(cache_key, amount)
+        except ValueError:  # expired between add() and incr(): this window starts over
+            cache.set(cache_key, amount, timeout=limit.period + 1)
+            used = amount
+    if used > limit.limit:
+        try:
+            cache.decr(cache_key, amount)
+        except ValueError:  # the window ended meanwhile: nothing left to give back
+            pass
+        return Decision(False, used - amount, retry_after)
+    return Decision(True, used, retry_after)
+
+
 def hit(name: str, key: str, limit: int, period: int, now: float | None = None) -> tuple[bool, int]:
     """Count one request for (name, key); return (allowed, seconds until the window resets)."""
-    now = time.time() if now is None else now
-    window = int(now // period)
-    cache_key = f"ratelimit:{name}:{key}:{window}"
-    # add() is a no-op when the key exists. incr() is atomic on locmem/memcached/redis; on the database
-    # cache it reads then writes, so two workers racing can lose a count: the limit is approximate.
-    cache.add(cache_key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(cache_key, 1, timeout=period + 1)
-        count = 1
-    retry_after = max(1, math.ceil((window + 1) * period - now))
-    return count <= limit, retry_after
+    decision = spend(Limit(name, limit, period), key, 1, now)
+    return decision.allowed, decision.retry_after
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -100,17 +150,18 @@ def ratelimit(
     period: int,
     methods: tuple[str, ...] = ("POST",),
     what: str = "requests",
-):
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Decorate a view: at most `limit` `methods` requests per client per `period` seconds."""
 
-    def decorator(view):
+    the_limit = Limit(name, limit, period, what)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             if request.method in methods and getattr(settings, "RATELIMIT_ENABLED", True):
-                the_limit, the_period = getattr(settings, "RATELIMITS", {}).get(name, (limit, period))
-                allowed, retry_after = hit(name, client_ip(request), the_limit, the_period)
-                if not allowed:
-                    return too_many(request, what, retry_after)
+                decision = spend(the_limit.configured(), client_ip(request))
+                if not decision.allowed:
+                    return too_many(request, what, decision.retry_after)
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -1,7 +1,7 @@
 """Settings for the AI agent cost estimator.
 
 Everything that differs between a laptop and production comes from the environment:
-DATABASE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS. The defaults are safe for
+DATABASE_URL, CACHE_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG, DJANGO_ALLOWED_HOSTS. The defaults are safe for
 development: SQLite next to manage.py, DEBUG off unless asked, local hosts only.
 
 Production: DJANGO_ENV=production. Then DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL
@@ -102,6 +102,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise, which serves static files compressed ahead of time; above everything that
+    # writes a body. Pages, SVG charts, JSON and CSV go out gzipped; Django pads each gzip header with
+    # 0-100 random bytes (GZipMiddleware.max_random_bytes), its mitigation for BREACH-style attacks on
+    # secrets in compressed pages (the CSRF token is also masked anew on every response).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -137,8 +142,23 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite serves one writer at a time. WAL lets readers go on while it writes; IMMEDIATE takes the
+    # write lock when a transaction begins, so a transaction that would write waits its turn (up to the
+    # busy timeout) instead of failing with "database is locked" when it first writes; synchronous=NORMAL
+    # is WAL's durable-on-commit-to-the-log setting. PostgreSQL is the production database (README).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=env_int("DJANGO_SQLITE_TIMEOUT", 20),
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Logging in happens in the admin (the run inspector sends staff there too). After a login whose `next`
+# is missing or off-site, go to the admin's index, not Django's default /accounts/profile/ (no such page).
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -236,13 +256,23 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 60 * 60)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", default=True)
-    # Shared by every gunicorn worker (the rate limiter counts here); `createcachetable` makes it.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "estimator_cache",
-        }
-    }
     LOGGING["root"]["level"] = os.environ.get("DJANGO_LOG_LEVEL", "INFO")
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def cache_settings(url: str) -> dict:
+    """The "default" cache: Redis from CACHE_URL (shared by every app server), else the database
+    cache in production (shared by one machine's workers; `createcachetable` makes it), else memory."""
+    if url:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ImproperlyConfigured(
+                f"CACHE_URL must be a redis://, rediss:// or unix:// URL (got {url!r})."
+            )
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if PRODUCTION:
+        return {"BACKEND": "estimator.cache.AtomicDatabaseCache", "LOCATION": "estimator_cache"}
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+
+# Rate-limit counters and the price table's revision token live here (estimator/ratelimit.py,
+# pricing/catalog.py): with several app servers, CACHE_URL=redis://host:6379/0 shares them.
+CACHES = {"default": cache_settings(os.environ.get("CACHE_URL", "").strip())}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from estimator.forms import TOKEN_FIELDS
 from estimator.howto import how_we_calculate_context
@@ -17,7 +17,7 @@ from estimator.results import estimator_page
 TEMPLATE = "estimator/estimator.html"
 
 
-@require_GET
+@require_safe
 def estimator(request: HttpRequest) -> HttpResponse:
     page = estimator_page(request.GET)
     context = {**page.as_context(), "token_fields": TOKEN_FIELDS}
@@ -26,6 +26,6 @@ def estimator(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATE, context, status=400 if page.errors else 200)
 
 
-@require_GET
+@require_safe
 def how_we_calculate(request: HttpRequest) -> HttpResponse:
     return render(request, "estimator/how_we_calculate.html", how_we_calculate_context())

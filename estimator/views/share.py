@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from estimator.charts import CHART_KEYS, chart_svg
 from estimator.exports import estimate_csv, estimate_json
@@ -30,7 +30,7 @@ def share(request: HttpRequest) -> HttpResponse:
     return redirect("scenario", slug=scenario.slug, permanent=False)
 
 
-@require_GET
+@require_safe
 def scenario(request: HttpRequest, slug: str) -> HttpResponse:
     view: SharedView = shared_view(get_object_or_404(Scenario, slug=slug))
     return render(request, "estimator/scenario.html", {"shared": view, "results": view.results})
@@ -46,7 +46,7 @@ def _download(response: HttpResponse, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def export_live(request: HttpRequest, fmt: str) -> HttpResponse:
     _check_format(fmt)
     try:
@@ -58,7 +58,7 @@ def export_live(request: HttpRequest, fmt: str) -> HttpResponse:
     return _download(JsonResponse(estimate_json(body)), "estimate.json")
 
 
-@require_GET
+@require_safe
 def export_scenario(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     _check_format(fmt)
     view = shared_view(get_object_or_404(Scenario, slug=slug), compare=False)
@@ -81,7 +81,7 @@ def _svg(result, key: str, max_age: int) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @csp_override(CHART_POLICY)
 def chart_live(request: HttpRequest, key: str) -> HttpResponse:
     """A chart of the estimate for the inputs in the query string (the same inputs as the page's)."""
@@ -93,7 +93,7 @@ def chart_live(request: HttpRequest, key: str) -> HttpResponse:
     return _svg(result, key, max_age=300)
 
 
-@require_GET
+@require_safe
 @csp_override(CHART_POLICY)
 def chart_scenario(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     view = shared_view(get_object_or_404(Scenario, slug=slug), compare=False)

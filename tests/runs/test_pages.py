@@ -3,10 +3,24 @@
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from runs.models import Run
 from runs.services import run_measure
 from tests.runs.conftest import AS_OF
+
+
+@pytest.fixture
+def client(client, db):
+    """The run pages are staff-only: this module reads them as staff holding the `runs` view
+    permissions (tests/security/test_methods_and_access.py checks everyone else is kept out)."""
+    reader = get_user_model().objects.create(username="run-reader", is_staff=True)
+    reader.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="runs", codename__startswith="view_")
+    )
+    client.force_login(reader)
+    return client
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def test_backup_then_restore_into_an_empty_database(client, tmp_path, capsys):
         "users": get_user_model().objects.count(),
     }
 
-    backup = tmp_path / "backup.xml.gz"
+    backup = tmp_path / "backup.json.gz"
     call_command("backup", output=str(backup))
     assert backup.stat().st_size > 1000
 
@@ -104,4 +104,4 @@ def test_backup_then_restore_into_an_empty_database(client, tmp_path, capsys):
 
 def test_restore_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="No such backup file"):
-        call_command("restore", str(tmp_path / "nope.xml.gz"))
+        call_command("restore", str(tmp_path / "nope.json.gz"))

@@ -127,7 +127,7 @@ def test_production_responses(tmp_path):
     out = probe(tmp_path)
     assert out["debug"] is False
     assert out["storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    assert out["cache"] == "django.core.cache.backends.db.DatabaseCache"
+    assert out["cache"] == "estimator.cache.AtomicDatabaseCache"
     assert out["http"] == [301, "https://testserver/no-such-page"]
     assert out["healthz_http"] == 200  # load balancers probe over HTTP
     headers = out["https_headers"]
@@ -145,3 +145,16 @@ def test_behind_a_proxy_that_redirects_itself(tmp_path):
     out = probe(tmp_path, DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_HSTS_SECONDS="600")
     assert out["http"][0] == 404  # not redirected
     assert out["https_headers"]["Strict-Transport-Security"].startswith("max-age=600;")
+
+
+def test_cache_url_picks_redis_and_refuses_other_schemes():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from estimator.settings import cache_settings
+
+    assert cache_settings("redis://127.0.0.1:6379/0") == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/0",
+    }
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL must be a redis://"):
+        cache_settings("memcached://127.0.0.1:11211")

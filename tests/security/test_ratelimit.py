@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
-from estimator.ratelimit import client_ip, hit, ratelimit
+from estimator.ratelimit import Limit, client_ip, hit, ratelimit, spend
 
 rf = RequestFactory()
 
@@ -96,3 +97,41 @@ def test_settings_override_the_numbers():
 @override_settings(RATELIMIT_ENABLED=False)
 def test_can_be_switched_off():
     assert all(post().status_code == 201 for _ in range(10))
+
+
+BUDGET = Limit("test-budget", limit=1000, period=60, what="simulated model calls")
+NOW = 2_000_000 * 60.0
+
+
+def test_a_budget_is_a_limit_on_a_sum_of_weighted_amounts():
+    assert spend(BUDGET, "client", 600, now=NOW).used == 600
+    assert spend(BUDGET, "client", 400, now=NOW).used == 1000
+    refused = spend(BUDGET, "client", 1, now=NOW + 30)
+    assert refused.allowed is False
+    assert refused.used == 1000
+    assert refused.retry_after == 30
+
+
+def test_a_refused_amount_is_not_spent_so_a_smaller_one_still_fits():
+    spend(BUDGET, "client", 700, now=NOW)
+    assert spend(BUDGET, "client", 400, now=NOW).allowed is False
+    fits = spend(BUDGET, "client", 300, now=NOW)
+    assert (fits.allowed, fits.used) == (True, 1000)
+
+
+def test_an_amount_over_the_whole_budget_is_refused_even_in_a_fresh_window():
+    decision = spend(BUDGET, "client", 1001, now=NOW)
+    assert (decision.allowed, decision.used) == (False, 0)
+    assert spend(BUDGET, "client", 1000, now=NOW).allowed is True
+
+
+def test_a_negative_amount_is_a_programming_error():
+    with pytest.raises(ValueError, match="negative"):
+        spend(BUDGET, "client", -1, now=NOW)
+
+
+@override_settings(RATELIMITS={"test-budget": (10, 60)})
+def test_settings_override_a_budget_too():
+    limit = BUDGET.configured()
+    assert (limit.limit, limit.period, limit.what) == (10, 60, "simulated model calls")
+    assert spend(limit, "client", 11, now=NOW).allowed is False

@@ -1,7 +1,7 @@
-"""`manage.py backup`: everything the app stores, as one gzipped XML fixture.
+"""`manage.py backup`: everything the app stores, as one gzipped JSON file (estimator/backups.py).
 
-    .venv/bin/python manage.py backup                     # backups/estimator-<UTC time>.xml.gz
-    .venv/bin/python manage.py backup --output my.xml.gz
+    .venv/bin/python manage.py backup                     # backups/estimator-<UTC time>.json.gz
+    .venv/bin/python manage.py backup --output my.json.gz # or my.json, uncompressed
 
 The price table (models, dated prices, tool fees, API surfaces, sync log), shared scenarios, measured
 runs and the users who edited prices, with natural keys so content types and permissions are
@@ -15,35 +15,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-# Framework tables `migrate` fills by itself, and sessions, which are not worth keeping.
-EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
+from estimator.backups import BackupError, backup_write
 
 
 def default_path() -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return Path(settings.BASE_DIR) / "backups" / f"estimator-{stamp}.xml.gz"
+    return Path(settings.BASE_DIR) / "backups" / f"estimator-{stamp}.json.gz"
 
 
 class Command(BaseCommand):
-    help = "Write every stored row (prices, scenarios, runs, users) to a gzipped XML fixture."
+    help = "Write every stored row (prices, scenarios, runs, users) to a gzipped JSON file, checked."
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", "-o", help="file to write: name.xml, name.xml.gz, name.xml.xz, ...")
+        parser.add_argument("--output", "-o", help="file to write: name.json.gz (default) or name.json")
 
     def handle(self, *args, output=None, **options):
         path = Path(output) if output else default_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        call_command(
-            "dumpdata",
-            exclude=EXCLUDED,
-            natural_foreign=True,
-            natural_primary=True,
-            # XML, not JSON: Django's JSON encoder cuts datetimes to milliseconds, XML keeps them exact.
-            format="xml",
-            output=str(path),
-            verbosity=0,
+        if not path.name.endswith((".json", ".json.gz")):
+            raise CommandError(f"A backup is written as .json or .json.gz (got {path.name}).")
+        try:
+            rows = backup_write(path)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"wrote {path}: {rows:,} rows, {path.stat().st_size:,} bytes, read back and checked"
         )
-        self.stdout.write(f"wrote {path} ({path.stat().st_size:,} bytes)")

@@ -3,34 +3,20 @@
     .venv/bin/python manage.py migrate && .venv/bin/python manage.py restore backups/estimator-....json.gz
 
 Refuses when the database already holds data (prices, scenarios, runs, users), unless --force,
-which loads on top (rows with the same key are overwritten). All or nothing: one transaction.
+which loads on top (rows with the same key are overwritten). All or nothing: the whole file is read
+and checked first, then loaded in one transaction; a bad or truncated file is one error, nothing loaded.
+On PostgreSQL, text it cannot store (NUL, lone surrogates) is refused by name, or with
+--replace-unstorable written as U+FFFD.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from django.apps import apps
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from estimator.management.commands.backup import EXCLUDED
+from estimator.backups import BackupError, backup_restore, row_counts
 from pricing.memo import price_table_changed
-
-
-def stored_models():
-    excluded_apps = {label for label in EXCLUDED if "." not in label}
-    excluded_models = {label.lower() for label in EXCLUDED if "." in label}
-    for model in apps.get_models():
-        meta = model._meta
-        if meta.app_label in excluded_apps or meta.label_lower in excluded_models or meta.proxy:
-            continue
-        yield model
-
-
-def row_counts() -> dict[str, int]:
-    return {model._meta.label: model.objects.count() for model in stored_models()}
 
 
 class Command(BaseCommand):
@@ -39,8 +25,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="a file written by `manage.py backup`")
         parser.add_argument("--force", action="store_true", help="load even if the database holds data")
+        parser.add_argument(
+            "--replace-unstorable",
+            action="store_true",
+            help="PostgreSQL: write U+FFFD for NUL and lone surrogates instead of refusing the file",
+        )
 
-    def handle(self, *args, path, force=False, **options):
+    def handle(self, *args, path, force=False, replace_unstorable=False, **options):
         if not Path(path).is_file():
             raise CommandError(f"No such backup file: {path}")
         present = {label: count for label, count in row_counts().items() if count}
@@ -50,9 +41,13 @@ class Command(BaseCommand):
                 f"The database is not empty ({listing}). Restore into a fresh, migrated database, "
                 "or pass --force to load on top."
             )
-        with transaction.atomic():
-            call_command("loaddata", path, verbosity=0)
-            price_table_changed()
+        try:
+            _rows, replaced = backup_restore(Path(path), replace_unstorable=replace_unstorable)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from None
+        price_table_changed()
         loaded = {label: count for label, count in row_counts().items() if count}
         summary = ", ".join(f"{label}: {count}" for label, count in sorted(loaded.items()))
         self.stdout.write(f"restored {path}: {summary or 'no rows'}")
+        if replaced:
+            self.stdout.write(f"{replaced} field(s) had NUL or lone surrogates, written as U+FFFD")
