@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
+from estimator.budget import spends_compute
 from estimator.requests import BadRequest, json_body, query_inputs
 from estimator.services import EstimateInputError, estimate_compute, parse_as_of
 from pricing.catalog import PriceTableError, price_list, price_sheet_for
@@ -105,7 +106,8 @@ def _estimate_by_body() -> dict[str, Any]:
     }
 
 
-def _estimate(request: HttpRequest) -> JsonResponse:
+@spends_compute
+def _estimate(request: HttpRequest) -> HttpResponse:
     try:
         inputs = json_body(request) if request.method == "POST" else query_inputs(request)
         result = estimate_compute(inputs)
@@ -122,17 +124,17 @@ def _estimate(request: HttpRequest) -> JsonResponse:
     summary="Estimate a workload three ways",
     openapi_extra=_estimate_by_query(),
 )
-def estimate_by_query(request: HttpRequest) -> JsonResponse:
+def estimate_by_query(request: HttpRequest) -> HttpResponse:
     return _estimate(request)
 
 
 @api.api_operation(["HEAD"], "/estimate", include_in_schema=False)
-def estimate_head(request: HttpRequest) -> JsonResponse:
+def estimate_head(request: HttpRequest) -> HttpResponse:
     return _estimate(request)
 
 
 @api.post("/estimate", summary="Estimate a workload three ways", openapi_extra=_estimate_by_body())
-def estimate_by_body(request: HttpRequest) -> JsonResponse:
+def estimate_by_body(request: HttpRequest) -> HttpResponse:
     return _estimate(request)
 
 

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from estimator.models import Scenario
 from estimator.results import ResultsView, query_inputs, results_view
-from estimator.services import EstimateInputError, estimate_compute, workload_and_sheet
-from pricing.engine import APPROACHES, Estimate, estimate
+from estimator.services import EstimateInputError, estimate_compute, estimate_priced, workload_and_sheet
+from pricing.engine import APPROACHES, Estimate
 from pricing.engine.approaches import label
 from pricing.sheet import sheet_from_dict
 from pricing.workload import parse_workload
@@ -33,7 +33,7 @@ def save_scenario(raw: dict) -> Scenario:
 
 
 def scenario_estimate(scenario: Scenario) -> Estimate:
-    return estimate(sheet_from_dict(scenario.prices), parse_workload(scenario.inputs))
+    return estimate_priced(sheet_from_dict(scenario.prices), parse_workload(scenario.inputs))
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from estimator.budget import current_charge
 from estimator.estimate_cache import estimate_cached, estimate_key
 from pricing.catalog import PriceTableError, default_model_id, price_sheet_for, today
 from pricing.engine import Estimate, estimate, planned_model_calls
@@ -68,9 +69,23 @@ def workload_and_sheet(raw: dict) -> tuple[Workload, PriceSheet]:
     return workload.replace(model=sheet.model), sheet
 
 
-def estimate_compute(raw: dict) -> Estimate:
-    """The estimate for raw inputs, computed once for identical inputs and prices (`estimate_cache`)."""
-    workload, sheet = workload_and_sheet(raw)
-    key = estimate_key(sheet, workload)
-    result, _computed = estimate_cached(key, planned_model_calls(workload), lambda: estimate(sheet, workload))
+def estimate_priced(sheet: PriceSheet, workload: Workload) -> Estimate:
+    """The estimate of a workload on a sheet, computed once for identical inputs and prices
+    (`estimate_cache`); computing it first spends its simulated calls from the request's compute budget
+    (`estimator.budget`), which may refuse with ComputeBudgetExceeded."""
+    calls = planned_model_calls(workload)
+
+    def compute() -> Estimate:
+        charge = current_charge()
+        if charge is not None:
+            charge(calls)
+        return estimate(sheet, workload)
+
+    result, _computed = estimate_cached(estimate_key(sheet, workload), calls, compute)
     return result
+
+
+def estimate_compute(raw: dict) -> Estimate:
+    """The estimate for raw inputs (an API body, a query string, the form, a CLI scenario)."""
+    workload, sheet = workload_and_sheet(raw)
+    return estimate_priced(sheet, workload)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import random
 import socket
 import threading
 import time
@@ -35,8 +36,9 @@ PORTS = range(8500, 8600)  # the range this project's helpers use on a shared ma
 
 
 def free_port() -> int:
-    """A free port in 8500-8599 on 127.0.0.1."""
-    for port in PORTS:
+    """A free port in 8500-8599 on 127.0.0.1, tried in random order: several test runs on one machine
+    would all pick the first free one and race for it."""
+    for port in random.sample(PORTS, len(PORTS)):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             try:
                 probe.bind(("127.0.0.1", port))

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from estimator.budget import spends_compute
 from estimator.forms import TOKEN_FIELDS
 from estimator.howto import how_we_calculate_context
 from estimator.results import estimator_page
@@ -18,6 +19,7 @@ TEMPLATE = "estimator/estimator.html"
 
 
 @require_safe
+@spends_compute
 def estimator(request: HttpRequest) -> HttpResponse:
     page = estimator_page(request.GET)
     context = {**page.as_context(), "token_fields": TOKEN_FIELDS}

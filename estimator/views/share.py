@@ -8,6 +8,7 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST, require_safe
 
+from estimator.budget import spends_compute
 from estimator.charts import CHART_KEYS, chart_svg
 from estimator.exports import estimate_csv, estimate_json
 from estimator.forms import raw_inputs
@@ -20,6 +21,7 @@ from estimator.services import EstimateInputError, estimate_compute
 
 @require_POST
 @ratelimit("share", limit=20, period=600, what="share links")  # each share is a row kept forever
+@spends_compute
 def share(request: HttpRequest) -> HttpResponse:
     try:
         scenario = save_scenario(raw_inputs(request.POST))
@@ -31,6 +33,7 @@ def share(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@spends_compute
 def scenario(request: HttpRequest, slug: str) -> HttpResponse:
     view: SharedView = shared_view(get_object_or_404(Scenario, slug=slug))
     return render(request, "estimator/scenario.html", {"shared": view, "results": view.results})
@@ -47,6 +50,7 @@ def _download(response: HttpResponse, filename: str) -> HttpResponse:
 
 
 @require_safe
+@spends_compute
 def export_live(request: HttpRequest, fmt: str) -> HttpResponse:
     _check_format(fmt)
     try:
@@ -59,6 +63,7 @@ def export_live(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @require_safe
+@spends_compute
 def export_scenario(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     _check_format(fmt)
     view = shared_view(get_object_or_404(Scenario, slug=slug), compare=False)
@@ -83,6 +88,7 @@ def _svg(result, key: str, max_age: int) -> HttpResponse:
 
 @require_safe
 @csp_override(CHART_POLICY)
+@spends_compute
 def chart_live(request: HttpRequest, key: str) -> HttpResponse:
     """A chart of the estimate for the inputs in the query string (the same inputs as the page's)."""
     try:
@@ -95,6 +101,7 @@ def chart_live(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_safe
 @csp_override(CHART_POLICY)
+@spends_compute
 def chart_scenario(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     view = shared_view(get_object_or_404(Scenario, slug=slug), compare=False)
     if view.results is None:

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from estimator.budget import spends_compute
 from estimator.forms import TOKEN_FIELDS
 from estimator.ratelimit import ratelimit
 from estimator.results import estimator_page
@@ -49,6 +50,7 @@ def _form_data(request: HttpRequest) -> QueryDict:
 @csrf_exempt
 @require_POST
 @ratelimit("tokens", limit=120, period=600, what="token counts")  # up to 800 KB of text each
+@spends_compute
 def count(request: HttpRequest) -> HttpResponse:
     texts = {name: "" for name in TEXT_FIELDS}
     data = QueryDict()

@@ -242,3 +242,14 @@ def test_how_we_calculate_is_reachable_from_the_results(page, live_server):
     page.click("text=How we calculate these numbers")
     page.wait_for_url("**/how-we-calculate")
     assert page.locator("h1").text_content() == "How we calculate"
+
+
+def test_over_the_compute_budget_the_results_pane_says_why(page, live_server, settings, console_errors):
+    # Room for the first estimate (960 simulated calls) and not the next.
+    settings.RATELIMITS = {"compute": (1000, 60)}
+    page.goto(live_server.url + "/")
+    page.fill("#id_sessions_per_month", "12345")
+    page.wait_for_selector('[data-error="compute-budget"]', timeout=10_000)
+    assert "This estimate simulates 960 model calls" in page.text_content("#results")
+    # Chrome logs every 4xx response; this one is expected.
+    console_errors[:] = [error for error in console_errors if "status of 429" not in error]
