@@ -34,7 +34,7 @@ HARMONY_PRIMING_REPLY = 2
 TOOLS_HEADER = "# Tools\n\n## functions\n\n"
 TOOLS_BLOCK_SAVES = 1  # the namespace block costs one token less than its text (measured)
 FORCED_FUNCTION_TOKENS = 7
-RESPONSE_FORMAT_TOKENS = -3  # against the section's text (measured)
+RESPONSE_FORMAT_TOKENS = 4  # against the section's text (measured)
 # Chat Completions on the gpt-5 family adds a fixed block of tool instructions whenever function tools are
 # sent; the Responses API does not (measured: the same for every tool list).
 HARMONY_CHAT_TOOLS_TOKENS = 81
@@ -159,13 +159,11 @@ def response_format_section(request: dict, rendered: Rendered) -> str | None:
         return None
     spec = response_format.get("json_schema") or {}
     name = str(spec.get("name", "response"))
-    shown: dict = {"name": name}
-    if spec.get("description"):
-        shown["description"] = spec["description"]
-    shown["schema"] = ts.for_response_format(spec.get("schema") or {})
+    description = spec.get("description")
+    comment = f"// {description}\n" if isinstance(description, str) and description else ""
     rendered.add(RESPONSE_FORMAT_TOKENS, SYSTEM)
-    body = json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
-    return f"# Response Formats\n\n## {name}\n\n{body}"
+    body = ts.response_format_json(spec.get("schema") or {})
+    return f"# Response Formats\n\n## {name}\n\n{comment}{body}"
 
 
 def forced_function(request: dict) -> str | None:

@@ -4,7 +4,7 @@ Function parameters reach the model as TypeScript-like types inside a `namespace
 (OpenAI's `openai-harmony` package publishes the same layout for gpt-oss): one property per line, its
 title and description as `//` comment lines above it, `?` marks an optional property, `// default: X`
 follows one with a default, enums and `anyOf` are unions, `$ref` is resolved against `$defs`.
-A Structured Outputs format is shown as compact JSON instead, without titles and numeric bounds.
+A Structured Outputs format is shown as compact JSON instead (`response_format_json`).
 
 Measured against OpenAI's bills (`../shared/data`): the first property line of an object costs one token
 less when no comment line precedes it (the line break after `{` merges into the name's token there), a
@@ -19,9 +19,24 @@ from typing import Any
 Schema = dict[str, Any]
 MAX_DEPTH = 32  # a schema deeper than this (or a $ref cycle) renders as `any` past it
 SCALARS = {"string": "string", "number": "number", "integer": "number", "boolean": "boolean", "null": "null"}
-# Keywords a Structured Outputs schema loses before the model reads it: titles, and the numeric bounds
-# the decoder enforces itself.
-HIDDEN_KEYWORDS = frozenset({"title", "minimum", "maximum"})
+# Keywords a Structured Outputs schema loses before the model reads it: what the constrained decoder
+# enforces itself (which properties are required, the bounds) and defaults, which it never applies.
+# `additionalProperties: false` goes too; titles and descriptions stay.
+HIDDEN_KEYWORDS = frozenset(
+    {
+        "required",
+        "default",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+    }
+)
 
 
 def comment_lines(text: str, indent: str = "") -> list[str]:
@@ -124,15 +139,27 @@ def namespace(name: str, signatures: list[str]) -> str:
     return f"namespace {name} {{\n\n{body}\n\n}} // namespace {name}"
 
 
+def response_format_json(schema: Any) -> str:
+    """A Structured Outputs schema as the model reads it: the schema less `HIDDEN_KEYWORDS`, in its own
+    key order, as compact JSON with non-ASCII characters escaped (Python's `json.dumps` defaults).
+
+    Measured on OpenAI's bills (`../shared/data`) and matching a leaked Responses prompt, where
+    `{"type":"object","properties":{...},"additionalProperties":false,"required":[...]}` reached the
+    model as `{"type":"object","properties":{...}}`."""
+    return json.dumps(for_response_format(schema), separators=(",", ":"))
+
+
 def for_response_format(schema: Any) -> Any:
-    """A Structured Outputs schema as the model reads it (a property *named* title stays)."""
+    """A Structured Outputs schema less what the model never reads (a property *named* required stays)."""
     if isinstance(schema, list):
         return [for_response_format(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
     out = {}
     for key, value in schema.items():
-        if key in HIDDEN_KEYWORDS and not isinstance(value, (dict, list)):
+        if key in HIDDEN_KEYWORDS and not isinstance(value, dict):
+            continue
+        if key == "additionalProperties" and value is False:
             continue
         if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(value, dict):
             out[key] = {name: for_response_format(sub) for name, sub in value.items()}

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from agentloop import tokens
+from agentloop.tokens import schema
 
 WEATHER_TOOL = {
     "type": "function",
@@ -169,3 +170,44 @@ def test_provision_cli_still_works(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("tiktoken encoding ready") == 2
+
+
+def test_a_structured_outputs_schema_reaches_the_model_without_what_the_decoder_enforces():
+    answer = {
+        "type": "object",
+        "title": "Answer",
+        "properties": {
+            "score": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5, "description": "Über"},
+            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+            "required": {"type": "boolean"},  # a property *named* required stays
+        },
+        "required": ["score", "tags", "required"],
+        "additionalProperties": False,
+    }
+    assert schema.response_format_json(answer) == (
+        '{"type":"object","title":"Answer","properties":{"score":{"type":"number","description":"\\u00dcber"},'
+        '"tags":{"type":"array","items":{"type":"string"}},"required":{"type":"boolean"}}}'
+    )
+
+
+JOKE = "The joke"
+
+
+def test_a_structured_outputs_request_counts_what_openai_billed():
+    # Recorded in ../shared/data (traceloop/openllmetry): gpt-4o-mini billed 52 prompt tokens. The format
+    # is a system message "# Response Formats\n\n## joke\n\n{schema}" plus 4 tokens of framing.
+    request = {
+        "messages": [{"role": "user", "content": "Tell me a joke about OpenTelemetry, pirate style"}],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "joke",
+                "schema": {"type": "object", "properties": {"joke": {"type": "string", "description": JOKE}}},
+            },
+        },
+    }
+    section = '# Response Formats\n\n## joke\n\n{"type":"object","properties":{"joke":'
+    section += '{"type":"string","description":"The joke"}}}'
+    assert tokens.count_text(section, "o200k_base") == 27
+    counted = tokens.count_request("chat_completions", "gpt-4o-mini", request)
+    assert counted.prompt_tokens == (3 + 1 + 27 + 4) + 14 + 3 == 52
