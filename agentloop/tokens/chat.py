@@ -232,7 +232,10 @@ def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
     harmony = family(rendered.model) == "harmony"
     sections = _system_sections(request, rendered, api)
     first = messages[0] if messages and isinstance(messages[0], dict) else {}
-    if sections and first.get("role") not in ("system", "developer"):
+    # The Responses API gives its tools and formats a system message of their own on the o200k models;
+    # Chat Completions appends them to the request's first system or developer message.
+    separate = api == "responses" and not harmony
+    if sections and (separate or first.get("role") not in ("system", "developer")):
         rendered.add(rendered.extras.pop(SYSTEM, 0))
         rendered.messages.append((("system",), "\n\n".join(sections)))
         sections = []

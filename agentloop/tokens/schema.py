@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 Schema = dict[str, Any]
+INDENT = "    "  # a nested object's lines, and its closing brace, are indented one step deeper
 MAX_DEPTH = 32  # a schema deeper than this (or a $ref cycle) renders as `any` past it
 SCALARS = {"string": "string", "number": "number", "integer": "number", "boolean": "boolean", "null": "null"}
 # Keywords a Structured Outputs schema loses before the model reads it: what the constrained decoder
@@ -90,8 +91,19 @@ class TypeScript:
             if not isinstance(items, dict):
                 return "any[]"
             inner = self.type_of(items, indent, depth + 1)
-            return f"({inner})[]" if " | " in inner else f"{inner}[]"
+            return f"({inner})[]" if self.is_union(items, depth + 1) else f"{inner}[]"
         return SCALARS.get(kind, "any") if isinstance(kind, str) else "any"
+
+    def is_union(self, schema: Schema, depth: int) -> bool:
+        """Whether a schema renders as `A | B` (and needs parentheses before `[]`)."""
+        schema = self.resolve(schema, depth)
+        if "const" in schema:
+            return False
+        if isinstance(schema.get("enum"), list):
+            return len(schema["enum"]) > 1
+        if any(isinstance(schema.get(key), list) and len(schema[key]) > 1 for key in ("anyOf", "oneOf")):
+            return True
+        return isinstance(schema.get("type"), list) and len(schema["type"]) > 1
 
     def object_of(self, schema: Schema, indent: str, depth: int) -> str:
         """`{ ... }` with one line per property (and its comments); `object` when it has none."""
@@ -112,7 +124,7 @@ class TypeScript:
             if position == 0 and not comments:
                 self.saved += 1
             optional = "" if name in required else "?"
-            line = f"{indent}{name}{optional}: {self.type_of(prop, indent, depth + 1)},"
+            line = f"{indent}{name}{optional}: {self.type_of(prop, indent + INDENT, depth + 1)},"
             if "default" in prop:
                 line += f" // default: {literal(prop['default'])}"
             lines.append(line)

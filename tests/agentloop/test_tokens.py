@@ -211,3 +211,35 @@ def test_a_structured_outputs_request_counts_what_openai_billed():
     assert tokens.count_text(section, "o200k_base") == 27
     counted = tokens.count_request("chat_completions", "gpt-4o-mini", request)
     assert counted.prompt_tokens == (3 + 1 + 27 + 4) + 14 + 3 == 52
+
+
+def test_a_nested_object_is_indented_as_openai_harmony_renders_it():
+    parameters = {
+        "type": "object",
+        "properties": {
+            "steps": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "n": {"type": "integer", "description": "Step number"},
+                        "tool": {"type": ["string", "null"]},
+                    },
+                    "required": ["n", "tool"],
+                },
+            },
+            "tags": {"type": "array", "items": {"enum": ["a", "b"]}},
+        },
+        "required": ["steps"],
+    }
+    text, _ = schema.function_signature("plan", None, parameters)
+    assert text == (
+        "type plan = (_: {\n"
+        "steps: {\n"
+        "    // Step number\n"
+        "    n: number,\n"
+        "    tool: string | null,\n"
+        "    }[],\n"
+        'tags?: ("a" | "b")[],\n'
+        "}) => any;"
+    )
