@@ -5,10 +5,12 @@ pieces (each tokenized on its own) and the content; the reply is primed with 3 m
 (`<|im_start|>assistant<|im_sep|>`; 2 on the gpt-5 family, whose harmony format primes `<|start|>assistant`).
 
 - Tool definitions (`tools`, legacy `functions`, `custom` tools) and a Structured Outputs format join the
-  first system or developer message after a blank line; a request without one gets a system message.
+  first system or developer message after a blank line; a request without one gets a system message
+  (so does every Responses request on the o200k models).
 - An assistant tool call is a message from `assistant` to `functions.NAME` holding the arguments
   (valid JSON re-serialized compactly); parallel calls are one call to `multi_tool_use.parallel`
-  (separate messages on the gpt-5 family). A tool result is a message from `functions.NAME`.
+  (separate messages on the gpt-5 family, on its commentary channel). A tool result is a message from
+  `functions.NAME`. On the gpt-5 family an earlier answer is on the `final` channel.
 - A forced `tool_choice` (or `function_call`) adds `FORCED_FUNCTION_TOKENS` plus the name's tokens.
 - A `name` on a message extends its header (`role:name`).
 - Images: `media.image_tokens`; anything else that is not text is listed in `not_counted`.
@@ -37,14 +39,15 @@ FORCED_FUNCTION_TOKENS = 7
 RESPONSE_FORMAT_TOKENS = 4  # against the section's text (measured)
 # Chat Completions on the gpt-5 family adds a fixed block of tool instructions whenever function tools are
 # sent; the Responses API does not (measured: the same for every tool list).
-HARMONY_CHAT_TOOLS_TOKENS = 81
+HARMONY_CHAT_TOOLS_TOKENS = 82
 HARMONY_INSTRUCTIONS = "# Instructions\n\n"
 # The Responses API renders tools and formats a little shorter than Chat Completions (measured).
 RESPONSES_TOOLS_SAVE = 6
 RESPONSES_FORMAT_SAVE = 7
 SPECIAL = "\x00"  # a header piece that is one special token (harmony's <|channel|>)
-HARMONY_CALL = (SPECIAL, "commentary")  # assistant<|channel|>commentary to=functions.NAME json
+HARMONY_CALL = (SPECIAL, "commentary")  # assistant<|channel|>commentary to=functions.NAME
 HARMONY_RESULT = (SPECIAL, "commentary")  # functions.NAME<|channel|>commentary
+HARMONY_FINAL = (SPECIAL, "final")  # assistant<|channel|>final
 TEXT_PARTS = ("text", "input_text", "output_text")
 IMAGE_PARTS = ("image_url", "input_image")
 
@@ -196,7 +199,7 @@ def _calls(calls: list[dict], harmony: bool) -> list[tuple[tuple[str, ...], str]
         function = call.get("function") or {}
         name = str(function.get("name", ""))
         header = (
-            ("assistant", *HARMONY_CALL, " to=functions.", name, " json")
+            ("assistant", *HARMONY_CALL, " to=functions.", name)
             if harmony
             else ("assistant", " to=functions.", name)
         )
@@ -260,6 +263,8 @@ def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
             continue
         if text or not calls:
             header = (role, f":{message['name']}") if message.get("name") else (role,)
+            if harmony and role == "assistant":  # an answer the model gave: <|channel|>final
+                header = (*header, *HARMONY_FINAL)
             rendered.messages.append((header, text))
         legacy = message.get("function_call")
         if isinstance(legacy, dict):

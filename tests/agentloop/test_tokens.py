@@ -128,9 +128,16 @@ def test_parallel_tool_calls_are_one_call_to_multi_tool_use():
         == 3 + header + tokens.count_text(body, "o200k_base")
         == 44
     )
-    # The gpt-5 family makes them as separate calls on the commentary channel.
-    single = 3 + 1 + 1 + 2 + 4 + 2 + 1  # assistant<|channel|>commentary to=functions.get_weather json
+    # The gpt-5 family makes them as separate calls on the commentary channel (the history carries no
+    # `<|constrain|>json`: measured, one token per call less than harmony's published layout).
+    single = 3 + 1 + 1 + 2 + 4 + 2  # assistant<|channel|>commentary to=functions.get_weather
     assert tokens.count_message(message, "gpt-5") == 2 * single + 5 + 5
+
+
+def test_an_earlier_answer_is_on_the_final_channel_on_the_gpt5_family():
+    answer = {"role": "assistant", "content": "hello world"}
+    assert tokens.count_message(answer, "gpt-4o") == 3 + 1 + 2
+    assert tokens.count_message(answer, "gpt-5") == 3 + 1 + 2 + 2  # assistant<|channel|>final
 
 
 def test_count_messages_reads_text_parts():
