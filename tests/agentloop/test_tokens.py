@@ -250,3 +250,12 @@ def test_a_nested_object_is_indented_as_openai_harmony_renders_it():
         'tags?: ("a" | "b")[],\n'
         "}) => any;"
     )
+
+
+def test_a_docstring_description_loses_each_line_s_indentation():
+    description = "Convert Celsius to Fahrenheit.\n\n    Args:\n        celsius: Temperature in Celsius\n    "
+    text, _ = schema.function_signature("to_f", description, None)
+    assert text == (
+        "// Convert Celsius to Fahrenheit.\n//\n// Args:\n// celsius: Temperature in Celsius\n"
+        "type to_f = () => any;"
+    )
