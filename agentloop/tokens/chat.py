@@ -143,11 +143,13 @@ def tool_functions(request: dict) -> list[dict]:
     return functions
 
 
-def tools_section(functions: list[dict], rendered: Rendered) -> str:
+def tools_section(functions: list[dict], rendered: Rendered, api: str = "chat_completions") -> str:
     signatures = []
+    # The Responses API shows the parameters' title under the description on the o200k models (measured).
+    show_title = api == "responses" and family(rendered.model) == "o200k"
     for function in functions:
         text, saved = ts.function_signature(
-            str(function.get("name", "")), function.get("description"), function.get("parameters")
+            str(function.get("name", "")), function.get("description"), function.get("parameters"), show_title
         )
         signatures.append(text)
         rendered.add(-saved, SYSTEM)
@@ -211,7 +213,7 @@ def _system_sections(request: dict, rendered: Rendered, api: str) -> list[str]:
     sections = []
     functions = tool_functions(request)
     if functions:
-        sections.append(tools_section(functions, rendered))
+        sections.append(tools_section(functions, rendered, api))
         if api == "chat_completions" and family(rendered.model) == "harmony":
             rendered.add(HARMONY_CHAT_TOOLS_TOKENS, SYSTEM)
         if api == "responses" and family(rendered.model) != "harmony":

@@ -5,25 +5,36 @@ role, a `function_call` is an assistant tool call, a `function_call_output` its 
 earlier turns are not part of the prompt (OpenAI drops them); the current turn's are, encrypted. What the
 counter cannot see (a `previous_response_id`'s conversation, encrypted reasoning and compaction items,
 hosted tools' definitions and results) is reported as not counted, never as zero.
+
+One hosted tool is counted: on the o200k models (gpt-4o, gpt-4.1, their minis) `web_search` and
+`web_search_preview` add a fixed `WEB_SEARCH_TOKENS` to the prompt, and the pages the model reads are not
+input tokens there (measured: the same 294 on every such request in ../shared/data, from four projects,
+May 2025 to January 2026, with or without a search in the response, with or without a user location).
+On the gpt-5 family the pages read during the response are billed as input: not counted.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+WEB_SEARCH_TOKENS = 294  # the hosted web search tool's definition on the o200k models (measured)
+WEB_SEARCH_TOOLS = ("web_search", "web_search_preview")
+
 
 def _message(item: dict) -> dict:
     return {"role": item.get("role", "user"), "content": item.get("content")}
 
 
-def chat_request(request: dict) -> tuple[dict, list[str]]:
+def chat_request(request: dict, harmony: bool = False) -> tuple[dict, list[str], int]:
+    """The Chat Completions request whose prompt is the same, what it leaves out, and the tokens of
+    hosted tools' definitions it counts (`harmony`: the model is of the gpt-5 family)."""
     if not isinstance(request, dict):
         raise ValueError("request: must be a JSON object")
-    return _convert(request)
+    chat, not_counted, hosted = _convert(request, harmony)
+    return chat, not_counted, hosted
 
 
-def _convert(request: dict) -> tuple[dict, list[str]]:
-    """The Chat Completions request whose prompt is the same, and what it leaves out."""
+def _convert(request: dict, harmony: bool) -> tuple[dict, list[str], int]:
     not_counted: list[str] = []
     messages: list[dict] = []
     if request.get("instructions"):
@@ -74,6 +85,7 @@ def _convert(request: dict) -> tuple[dict, list[str]]:
     flush()
     chat: dict = {"model": request.get("model"), "messages": messages}
     tools = []
+    hosted = 0
     for i, tool in enumerate(request.get("tools") or ()):
         if not isinstance(tool, dict):
             raise ValueError(f"tools[{i}]: must be an object")
@@ -83,6 +95,8 @@ def _convert(request: dict) -> tuple[dict, list[str]]:
             tools.append({"type": "function", "function": function})
         elif kind == "custom":
             tools.append({"type": "custom", "custom": tool})
+        elif kind in WEB_SEARCH_TOOLS and not harmony:
+            hosted += WEB_SEARCH_TOKENS
         else:
             not_counted.append(f"tools[{i}]: the hosted {kind} tool (its definition and results)")
     if tools:
@@ -98,4 +112,4 @@ def _convert(request: dict) -> tuple[dict, list[str]]:
         if isinstance(choice, dict) and choice.get("type") == "function" and "name" in choice:
             choice = {"type": "function", "function": {"name": choice["name"]}}
         chat["tool_choice"] = choice
-    return chat, not_counted
+    return chat, not_counted, hosted

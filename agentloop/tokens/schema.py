@@ -134,10 +134,15 @@ class TypeScript:
         return "\n".join(lines)
 
 
-def function_signature(name: str, description: Any, parameters: Any) -> tuple[str, int]:
-    """One function of a namespace, `type name = (_: {...}) => any;` under its description, and the
-    tokens its merged line breaks save."""
+def function_signature(
+    name: str, description: Any, parameters: Any, show_title: bool = False
+) -> tuple[str, int]:
+    """One function of a namespace, `type name = (_: {...}) => any;` under its description (and, with
+    `show_title`, the parameters' own title), and the tokens its merged line breaks save."""
     lines = comment_lines(description.strip()) if isinstance(description, str) and description.strip() else []
+    title = parameters.get("title") if isinstance(parameters, dict) and show_title else None
+    if isinstance(title, str) and title.strip():
+        lines.extend(comment_lines(title.strip()))
     properties = parameters.get("properties") if isinstance(parameters, dict) else None
     if not (isinstance(properties, dict) and properties):
         lines.append(f"type {name} = () => any;")

@@ -259,3 +259,28 @@ def test_a_docstring_description_loses_each_line_s_indentation():
         "// Convert Celsius to Fahrenheit.\n//\n// Args:\n// celsius: Temperature in Celsius\n"
         "type to_f = () => any;"
     )
+
+
+def test_the_hosted_web_search_tool_costs_a_fixed_definition_on_gpt4o_and_gpt41():
+    plain = tokens.count_request("responses", "gpt-4.1", {"input": "What's new today?"})
+    request = {"input": "What's new today?", "tools": [{"type": "web_search_preview"}]}
+    searching = tokens.count_request("responses", "gpt-4.1", request)
+    assert searching == tokens.RequestCount(plain.prompt_tokens + 294)
+    # On the gpt-5 family the pages it reads are billed as input: they cannot be known beforehand.
+    request = {"input": "What's new today?", "tools": [{"type": "web_search"}]}
+    assert tokens.count_request("responses", "gpt-5", request).not_counted == (
+        "tools[0]: the hosted web_search tool (its definition and results)",
+    )
+
+
+def test_the_responses_api_shows_the_parameters_title_under_the_description():
+    parameters = {"title": "get_weather_args", "type": "object", "properties": {"city": {"type": "string"}}}
+    text, _ = schema.function_signature("get_weather", "Weather.", parameters, show_title=True)
+    assert text == "// Weather.\n// get_weather_args\ntype get_weather = (_: {\ncity?: string,\n}) => any;"
+    tool = {"type": "function", "name": "get_weather", "description": "Weather.", "parameters": parameters}
+    with_tool = tokens.count_request("responses", "gpt-4o", {"input": "Paris?", "tools": [tool]})
+    without_title = {**tool, "parameters": {k: v for k, v in parameters.items() if k != "title"}}
+    bare = tokens.count_request("responses", "gpt-4o", {"input": "Paris?", "tools": [without_title]})
+    untitled, _ = schema.function_signature("get_weather", "Weather.", without_title["parameters"])
+    shown = tokens.count_text(text, "o200k_base") - tokens.count_text(untitled, "o200k_base")
+    assert with_tool.prompt_tokens - bare.prompt_tokens == shown == 4
