@@ -157,7 +157,7 @@ def tools_section(functions: list[dict], rendered: Rendered, api: str = "chat_co
     return TOOLS_HEADER + ts.namespace("functions", signatures)
 
 
-def response_format_section(request: dict, rendered: Rendered) -> str | None:
+def response_format_section(request: dict, rendered: Rendered, api: str = "chat_completions") -> str | None:
     """A Structured Outputs format: its name, then its name, description and schema as compact JSON."""
     response_format = request.get("response_format")
     if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
@@ -166,7 +166,9 @@ def response_format_section(request: dict, rendered: Rendered) -> str | None:
     name = str(spec.get("name", "response"))
     description = spec.get("description")
     comment = f"// {description}\n" if isinstance(description, str) and description else ""
-    rendered.add(RESPONSE_FORMAT_TOKENS, SYSTEM)
+    # Joined to Chat Completions' tool block, the format's framing is already paid for (measured).
+    if not (api == "chat_completions" and tool_functions(request)):
+        rendered.add(RESPONSE_FORMAT_TOKENS, SYSTEM)
     body = ts.response_format_json(spec.get("schema") or {})
     return f"# Response Formats\n\n## {name}\n\n{comment}{body}"
 
@@ -218,7 +220,7 @@ def _system_sections(request: dict, rendered: Rendered, api: str) -> list[str]:
             rendered.add(HARMONY_CHAT_TOOLS_TOKENS, SYSTEM)
         if api == "responses" and family(rendered.model) != "harmony":
             rendered.add(-RESPONSES_TOOLS_SAVE, SYSTEM)
-    formats = response_format_section(request, rendered)
+    formats = response_format_section(request, rendered, api)
     if formats:
         sections.append(formats)
         if api == "responses":

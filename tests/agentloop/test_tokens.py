@@ -284,3 +284,27 @@ def test_the_responses_api_shows_the_parameters_title_under_the_description():
     untitled, _ = schema.function_signature("get_weather", "Weather.", without_title["parameters"])
     shown = tokens.count_text(text, "o200k_base") - tokens.count_text(untitled, "o200k_base")
     assert with_tool.prompt_tokens - bare.prompt_tokens == shown == 4
+
+
+def test_a_structured_outputs_format_beside_tools_shares_their_framing_in_chat_completions():
+    format_only = {
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "r", "schema": {"type": "object"}},
+        },
+    }
+    with_tools = {**format_only, "tools": [WEATHER_TOOL]}
+    tools_only = {k: v for k, v in with_tools.items() if k != "response_format"}
+
+    def count(request: dict) -> int:
+        return tokens.count_request("chat_completions", "gpt-4o", request).prompt_tokens
+
+    bare = {k: v for k, v in format_only.items() if k != "response_format"}
+    fmt = '\n\n# Response Formats\n\n## r\n\n{"type":"object"}'
+
+    def appended(before: str) -> int:  # the section's tokens after `before`, merges included
+        return tokens.count_text(before + fmt, "o200k_base") - tokens.count_text(before, "o200k_base")
+
+    assert count(format_only) - count(bare) == appended("Be brief.") + 4 == 16
+    assert count(with_tools) - count(tools_only) == appended("} // namespace functions") == 13
