@@ -2,7 +2,8 @@
 
 `instructions` are the system message; input items map onto messages: a `message` item is a message of its
 role, a `function_call` is an assistant tool call, a `function_call_output` its result. Reasoning items of
-earlier turns are not part of the prompt (OpenAI drops them); the current turn's are, encrypted. What the
+earlier turns are not part of the prompt (OpenAI drops them); the current turn's are, encrypted. A
+`compaction` item stands for every item before it (its summary is encrypted). What the
 counter cannot see (a `previous_response_id`'s conversation, encrypted reasoning and compaction items,
 hosted tools' definitions and results) is reported as not counted, never as zero.
 
@@ -23,6 +24,15 @@ WEB_SEARCH_TOOLS = ("web_search", "web_search_preview")
 
 def _message(item: dict) -> dict:
     return {"role": item.get("role", "user"), "content": item.get("content")}
+
+
+def _after_compaction(items: list) -> int:
+    """Where the prompt starts: at the last compaction item, whose summary replaces every item before it
+    (measured: counting those items overcounts by their size, 690 and 705 tokens in ../shared/data)."""
+    compactions = [
+        i for i, item in enumerate(items) if isinstance(item, dict) and item.get("type") == "compaction"
+    ]
+    return compactions[-1] if compactions else 0
 
 
 def chat_request(request: dict, harmony: bool = False) -> tuple[dict, list[str], int]:
@@ -57,9 +67,12 @@ def _convert(request: dict, harmony: bool) -> tuple[dict, list[str], int]:
         (i for i, item in enumerate(items) if isinstance(item, dict) and item.get("role") == "user"),
         default=-1,
     )
+    start = _after_compaction(items)
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise ValueError(f"input[{i}]: must be an object")
+        if i < start:
+            continue
         kind = item.get("type", "message")
         if kind == "function_call":
             pending.append(
@@ -80,6 +93,10 @@ def _convert(request: dict, harmony: bool) -> tuple[dict, list[str], int]:
             # Reasoning of earlier turns is dropped; the current turn's is in the prompt, but encrypted.
             if i > last_user:
                 not_counted.append(f"input[{i}]: the current turn's reasoning (encrypted)")
+        elif kind == "compaction":
+            not_counted.append(
+                f"input[{i}]: a compaction item (the encrypted summary of the items before it)"
+            )
         else:
             not_counted.append(f"input[{i}]: a {kind} item")
     flush()

@@ -308,3 +308,14 @@ def test_a_structured_outputs_format_beside_tools_shares_their_framing_in_chat_c
 
     assert count(format_only) - count(bare) == appended("Be brief.") + 4 == 16
     assert count(with_tools) - count(tools_only) == appended("} // namespace functions") == 13
+
+
+def test_a_compaction_item_stands_for_everything_before_it():
+    history = [{"role": "user", "content": "a long question " * 50}, {"role": "assistant", "content": "answer"}]
+    compaction = {"type": "compaction", "id": "cmp_1", "encrypted_content": "gAAAA"}
+    after = [{"role": "user", "content": "and then?"}]
+    compacted = tokens.count_request("responses", "gpt-4.1", {"input": [*history, compaction, *after]})
+    assert compacted == tokens.RequestCount(
+        tokens.count_request("responses", "gpt-4.1", {"input": after}).prompt_tokens,
+        ("input[2]: a compaction item (the encrypted summary of the items before it)",),
+    )
