@@ -311,7 +311,8 @@ def test_a_structured_outputs_format_beside_tools_shares_their_framing_in_chat_c
 
 
 def test_a_compaction_item_stands_for_everything_before_it():
-    history = [{"role": "user", "content": "a long question " * 50}, {"role": "assistant", "content": "answer"}]
+    question = {"role": "user", "content": "a long question " * 50}
+    history = [question, {"role": "assistant", "content": "answer"}]
     compaction = {"type": "compaction", "id": "cmp_1", "encrypted_content": "gAAAA"}
     after = [{"role": "user", "content": "and then?"}]
     compacted = tokens.count_request("responses", "gpt-4.1", {"input": [*history, compaction, *after]})
