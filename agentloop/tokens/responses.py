@@ -101,6 +101,14 @@ def _convert(request: dict, harmony: bool) -> tuple[dict, list[str], int]:
             not_counted.append(f"input[{i}]: a {kind} item")
     flush()
     chat: dict = {"model": request.get("model"), "messages": messages}
+    tools, hosted = _tools(request, harmony, not_counted)
+    if tools:
+        chat["tools"] = tools
+    return {**chat, **_options(request)}, not_counted, hosted
+
+
+def _tools(request: dict, harmony: bool, not_counted: list[str]) -> tuple[list[dict], int]:
+    """Function and custom tools in Chat Completions' shape, and the tokens of hosted tools counted."""
     tools = []
     hosted = 0
     for i, tool in enumerate(request.get("tools") or ()):
@@ -116,17 +124,21 @@ def _convert(request: dict, harmony: bool) -> tuple[dict, list[str], int]:
             hosted += WEB_SEARCH_TOKENS
         else:
             not_counted.append(f"tools[{i}]: the hosted {kind} tool (its definition and results)")
-    if tools:
-        chat["tools"] = tools
+    return tools, hosted
+
+
+def _options(request: dict) -> dict:
+    """A Structured Outputs `text.format` and the `tool_choice`, in Chat Completions' shape."""
+    options: dict = {}
     text_format = (request.get("text") or {}).get("format") if isinstance(request.get("text"), dict) else None
     if isinstance(text_format, dict) and text_format.get("type") == "json_schema":
         spec = {
             key: text_format[key] for key in ("name", "description", "schema", "strict") if key in text_format
         }
-        chat["response_format"] = {"type": "json_schema", "json_schema": spec}
+        options["response_format"] = {"type": "json_schema", "json_schema": spec}
     if request.get("tool_choice") is not None:
         choice = request["tool_choice"]
         if isinstance(choice, dict) and choice.get("type") == "function" and "name" in choice:
             choice = {"type": "function", "function": {"name": choice["name"]}}
-        chat["tool_choice"] = choice
-    return chat, not_counted, hosted
+        options["tool_choice"] = choice
+    return options
