@@ -77,9 +77,11 @@ def render_request(api: str, model: str, request: dict) -> Rendered:
     if not isinstance(model, str) or not model:
         raise ValueError("model: a model id is required")
     if api == "responses":
-        chat, not_counted = responses.chat_request(request)
+        chat, not_counted, hosted = responses.chat_request(request, harmony=family(model) == "harmony")
         rendered = render_chat({**chat, "model": model}, api="responses")
         rendered.not_counted[:0] = not_counted
+        if hosted:
+            rendered.add(hosted, 0)  # the hosted tools' definitions, at the top of the prompt
         return rendered
     return render_chat({**request, "model": model})
 

@@ -5,10 +5,12 @@ pieces (each tokenized on its own) and the content; the reply is primed with 3 m
 (`<|im_start|>assistant<|im_sep|>`; 2 on the gpt-5 family, whose harmony format primes `<|start|>assistant`).
 
 - Tool definitions (`tools`, legacy `functions`, `custom` tools) and a Structured Outputs format join the
-  first system or developer message after a blank line; a request without one gets a system message.
+  first system or developer message after a blank line; a request without one gets a system message
+  (so does every Responses request on the o200k models).
 - An assistant tool call is a message from `assistant` to `functions.NAME` holding the arguments
   (valid JSON re-serialized compactly); parallel calls are one call to `multi_tool_use.parallel`
-  (separate messages on the gpt-5 family). A tool result is a message from `functions.NAME`.
+  (separate messages on the gpt-5 family, on its commentary channel). A tool result is a message from
+  `functions.NAME`. On the gpt-5 family an earlier answer is on the `final` channel.
 - A forced `tool_choice` (or `function_call`) adds `FORCED_FUNCTION_TOKENS` plus the name's tokens.
 - A `name` on a message extends its header (`role:name`).
 - Images: `media.image_tokens`; anything else that is not text is listed in `not_counted`.
@@ -34,17 +36,18 @@ HARMONY_PRIMING_REPLY = 2
 TOOLS_HEADER = "# Tools\n\n## functions\n\n"
 TOOLS_BLOCK_SAVES = 1  # the namespace block costs one token less than its text (measured)
 FORCED_FUNCTION_TOKENS = 7
-RESPONSE_FORMAT_TOKENS = -3  # against the section's text (measured)
+RESPONSE_FORMAT_TOKENS = 4  # against the section's text (measured)
 # Chat Completions on the gpt-5 family adds a fixed block of tool instructions whenever function tools are
 # sent; the Responses API does not (measured: the same for every tool list).
-HARMONY_CHAT_TOOLS_TOKENS = 81
+HARMONY_CHAT_TOOLS_TOKENS = 82
 HARMONY_INSTRUCTIONS = "# Instructions\n\n"
 # The Responses API renders tools and formats a little shorter than Chat Completions (measured).
 RESPONSES_TOOLS_SAVE = 6
 RESPONSES_FORMAT_SAVE = 7
 SPECIAL = "\x00"  # a header piece that is one special token (harmony's <|channel|>)
-HARMONY_CALL = (SPECIAL, "commentary")  # assistant<|channel|>commentary to=functions.NAME json
+HARMONY_CALL = (SPECIAL, "commentary")  # assistant<|channel|>commentary to=functions.NAME
 HARMONY_RESULT = (SPECIAL, "commentary")  # functions.NAME<|channel|>commentary
+HARMONY_FINAL = (SPECIAL, "final")  # assistant<|channel|>final
 TEXT_PARTS = ("text", "input_text", "output_text")
 IMAGE_PARTS = ("image_url", "input_image")
 
@@ -140,11 +143,13 @@ def tool_functions(request: dict) -> list[dict]:
     return functions
 
 
-def tools_section(functions: list[dict], rendered: Rendered) -> str:
+def tools_section(functions: list[dict], rendered: Rendered, api: str = "chat_completions") -> str:
     signatures = []
+    # The Responses API shows the parameters' title under the description on the o200k models (measured).
+    show_title = api == "responses" and family(rendered.model) == "o200k"
     for function in functions:
         text, saved = ts.function_signature(
-            str(function.get("name", "")), function.get("description"), function.get("parameters")
+            str(function.get("name", "")), function.get("description"), function.get("parameters"), show_title
         )
         signatures.append(text)
         rendered.add(-saved, SYSTEM)
@@ -152,20 +157,20 @@ def tools_section(functions: list[dict], rendered: Rendered) -> str:
     return TOOLS_HEADER + ts.namespace("functions", signatures)
 
 
-def response_format_section(request: dict, rendered: Rendered) -> str | None:
+def response_format_section(request: dict, rendered: Rendered, api: str = "chat_completions") -> str | None:
     """A Structured Outputs format: its name, then its name, description and schema as compact JSON."""
     response_format = request.get("response_format")
     if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
         return None
     spec = response_format.get("json_schema") or {}
     name = str(spec.get("name", "response"))
-    shown: dict = {"name": name}
-    if spec.get("description"):
-        shown["description"] = spec["description"]
-    shown["schema"] = ts.for_response_format(spec.get("schema") or {})
-    rendered.add(RESPONSE_FORMAT_TOKENS, SYSTEM)
-    body = json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
-    return f"# Response Formats\n\n## {name}\n\n{body}"
+    description = spec.get("description")
+    comment = f"// {description}\n" if isinstance(description, str) and description else ""
+    # Joined to Chat Completions' tool block, the format's framing is already paid for (measured).
+    if not (api == "chat_completions" and tool_functions(request)):
+        rendered.add(RESPONSE_FORMAT_TOKENS, SYSTEM)
+    body = ts.response_format_json(spec.get("schema") or {})
+    return f"# Response Formats\n\n## {name}\n\n{comment}{body}"
 
 
 def forced_function(request: dict) -> str | None:
@@ -198,7 +203,7 @@ def _calls(calls: list[dict], harmony: bool) -> list[tuple[tuple[str, ...], str]
         function = call.get("function") or {}
         name = str(function.get("name", ""))
         header = (
-            ("assistant", *HARMONY_CALL, " to=functions.", name, " json")
+            ("assistant", *HARMONY_CALL, " to=functions.", name)
             if harmony
             else ("assistant", " to=functions.", name)
         )
@@ -210,12 +215,12 @@ def _system_sections(request: dict, rendered: Rendered, api: str) -> list[str]:
     sections = []
     functions = tool_functions(request)
     if functions:
-        sections.append(tools_section(functions, rendered))
+        sections.append(tools_section(functions, rendered, api))
         if api == "chat_completions" and family(rendered.model) == "harmony":
             rendered.add(HARMONY_CHAT_TOOLS_TOKENS, SYSTEM)
         if api == "responses" and family(rendered.model) != "harmony":
             rendered.add(-RESPONSES_TOOLS_SAVE, SYSTEM)
-    formats = response_format_section(request, rendered)
+    formats = response_format_section(request, rendered, api)
     if formats:
         sections.append(formats)
         if api == "responses":
@@ -234,7 +239,10 @@ def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
     harmony = family(rendered.model) == "harmony"
     sections = _system_sections(request, rendered, api)
     first = messages[0] if messages and isinstance(messages[0], dict) else {}
-    if sections and first.get("role") not in ("system", "developer"):
+    # The Responses API gives its tools and formats a system message of their own on the o200k models;
+    # Chat Completions appends them to the request's first system or developer message.
+    separate = api == "responses" and not harmony
+    if sections and (separate or first.get("role") not in ("system", "developer")):
         rendered.add(rendered.extras.pop(SYSTEM, 0))
         rendered.messages.append((("system",), "\n\n".join(sections)))
         sections = []
@@ -259,6 +267,8 @@ def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
             continue
         if text or not calls:
             header = (role, f":{message['name']}") if message.get("name") else (role,)
+            if harmony and role == "assistant":  # an answer the model gave: <|channel|>final
+                header = (*header, *HARMONY_FINAL)
             rendered.messages.append((header, text))
         legacy = message.get("function_call")
         if isinstance(legacy, dict):

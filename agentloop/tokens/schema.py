@@ -4,7 +4,7 @@ Function parameters reach the model as TypeScript-like types inside a `namespace
 (OpenAI's `openai-harmony` package publishes the same layout for gpt-oss): one property per line, its
 title and description as `//` comment lines above it, `?` marks an optional property, `// default: X`
 follows one with a default, enums and `anyOf` are unions, `$ref` is resolved against `$defs`.
-A Structured Outputs format is shown as compact JSON instead, without titles and numeric bounds.
+A Structured Outputs format is shown as compact JSON instead (`response_format_json`).
 
 Measured against OpenAI's bills (`../shared/data`): the first property line of an object costs one token
 less when no comment line precedes it (the line break after `{` merges into the name's token there), a
@@ -17,16 +17,34 @@ import json
 from typing import Any
 
 Schema = dict[str, Any]
+INDENT = "    "  # a nested object's lines, and its closing brace, are indented one step deeper
 MAX_DEPTH = 32  # a schema deeper than this (or a $ref cycle) renders as `any` past it
 SCALARS = {"string": "string", "number": "number", "integer": "number", "boolean": "boolean", "null": "null"}
-# Keywords a Structured Outputs schema loses before the model reads it: titles, and the numeric bounds
-# the decoder enforces itself.
-HIDDEN_KEYWORDS = frozenset({"title", "minimum", "maximum"})
+# Keywords a Structured Outputs schema loses before the model reads it: what the constrained decoder
+# enforces itself (which properties are required, the bounds) and defaults, which it never applies.
+# `additionalProperties: false` goes too; titles and descriptions stay.
+HIDDEN_KEYWORDS = frozenset(
+    {
+        "required",
+        "default",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+    }
+)
 
 
 def comment_lines(text: str, indent: str = "") -> list[str]:
-    """`// line` for each line of `text` (a multi-line description stays one comment per line)."""
-    return [f"{indent}// {line}".rstrip() for line in text.split("\n")]
+    """`// line` for each line of `text` (a multi-line description stays one comment per line), each
+    line stripped of its own indentation: a docstring's `    Args:` reaches the model as `// Args:`
+    (measured on OpenAI's bills: exact on every multi-line description in ../shared/data that way)."""
+    return [f"{indent}// {line.strip()}".rstrip() for line in text.split("\n")]
 
 
 def literal(value: Any) -> str:
@@ -75,8 +93,19 @@ class TypeScript:
             if not isinstance(items, dict):
                 return "any[]"
             inner = self.type_of(items, indent, depth + 1)
-            return f"({inner})[]" if " | " in inner else f"{inner}[]"
+            return f"({inner})[]" if self.is_union(items, depth + 1) else f"{inner}[]"
         return SCALARS.get(kind, "any") if isinstance(kind, str) else "any"
+
+    def is_union(self, schema: Schema, depth: int) -> bool:
+        """Whether a schema renders as `A | B` (and needs parentheses before `[]`)."""
+        schema = self.resolve(schema, depth)
+        if "const" in schema:
+            return False
+        if isinstance(schema.get("enum"), list):
+            return len(schema["enum"]) > 1
+        if any(isinstance(schema.get(key), list) and len(schema[key]) > 1 for key in ("anyOf", "oneOf")):
+            return True
+        return isinstance(schema.get("type"), list) and len(schema["type"]) > 1
 
     def object_of(self, schema: Schema, indent: str, depth: int) -> str:
         """`{ ... }` with one line per property (and its comments); `object` when it has none."""
@@ -97,7 +126,7 @@ class TypeScript:
             if position == 0 and not comments:
                 self.saved += 1
             optional = "" if name in required else "?"
-            line = f"{indent}{name}{optional}: {self.type_of(prop, indent, depth + 1)},"
+            line = f"{indent}{name}{optional}: {self.type_of(prop, indent + INDENT, depth + 1)},"
             if "default" in prop:
                 line += f" // default: {literal(prop['default'])}"
             lines.append(line)
@@ -105,10 +134,15 @@ class TypeScript:
         return "\n".join(lines)
 
 
-def function_signature(name: str, description: Any, parameters: Any) -> tuple[str, int]:
-    """One function of a namespace, `type name = (_: {...}) => any;` under its description, and the
-    tokens its merged line breaks save."""
-    lines = comment_lines(description) if isinstance(description, str) and description else []
+def function_signature(
+    name: str, description: Any, parameters: Any, show_title: bool = False
+) -> tuple[str, int]:
+    """One function of a namespace, `type name = (_: {...}) => any;` under its description (and, with
+    `show_title`, the parameters' own title), and the tokens its merged line breaks save."""
+    lines = comment_lines(description.strip()) if isinstance(description, str) and description.strip() else []
+    title = parameters.get("title") if isinstance(parameters, dict) and show_title else None
+    if isinstance(title, str) and title.strip():
+        lines.extend(comment_lines(title.strip()))
     properties = parameters.get("properties") if isinstance(parameters, dict) else None
     if not (isinstance(properties, dict) and properties):
         lines.append(f"type {name} = () => any;")
@@ -124,15 +158,27 @@ def namespace(name: str, signatures: list[str]) -> str:
     return f"namespace {name} {{\n\n{body}\n\n}} // namespace {name}"
 
 
+def response_format_json(schema: Any) -> str:
+    """A Structured Outputs schema as the model reads it: the schema less `HIDDEN_KEYWORDS`, in its own
+    key order, as compact JSON with non-ASCII characters escaped (Python's `json.dumps` defaults).
+
+    Measured on OpenAI's bills (`../shared/data`) and matching a leaked Responses prompt, where
+    `{"type":"object","properties":{...},"additionalProperties":false,"required":[...]}` reached the
+    model as `{"type":"object","properties":{...}}`."""
+    return json.dumps(for_response_format(schema), separators=(",", ":"))
+
+
 def for_response_format(schema: Any) -> Any:
-    """A Structured Outputs schema as the model reads it (a property *named* title stays)."""
+    """A Structured Outputs schema less what the model never reads (a property *named* required stays)."""
     if isinstance(schema, list):
         return [for_response_format(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
     out = {}
     for key, value in schema.items():
-        if key in HIDDEN_KEYWORDS and not isinstance(value, (dict, list)):
+        if key in HIDDEN_KEYWORDS and not isinstance(value, dict):
+            continue
+        if key == "additionalProperties" and value is False:
             continue
         if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(value, dict):
             out[key] = {name: for_response_format(sub) for name, sub in value.items()}

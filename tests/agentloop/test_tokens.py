@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from agentloop import tokens
+from agentloop.tokens import schema
 
 WEATHER_TOOL = {
     "type": "function",
@@ -127,9 +128,16 @@ def test_parallel_tool_calls_are_one_call_to_multi_tool_use():
         == 3 + header + tokens.count_text(body, "o200k_base")
         == 44
     )
-    # The gpt-5 family makes them as separate calls on the commentary channel.
-    single = 3 + 1 + 1 + 2 + 4 + 2 + 1  # assistant<|channel|>commentary to=functions.get_weather json
+    # The gpt-5 family makes them as separate calls on the commentary channel (the history carries no
+    # `<|constrain|>json`: measured, one token per call less than harmony's published layout).
+    single = 3 + 1 + 1 + 2 + 4 + 2  # assistant<|channel|>commentary to=functions.get_weather
     assert tokens.count_message(message, "gpt-5") == 2 * single + 5 + 5
+
+
+def test_an_earlier_answer_is_on_the_final_channel_on_the_gpt5_family():
+    answer = {"role": "assistant", "content": "hello world"}
+    assert tokens.count_message(answer, "gpt-4o") == 3 + 1 + 2
+    assert tokens.count_message(answer, "gpt-5") == 3 + 1 + 2 + 2  # assistant<|channel|>final
 
 
 def test_count_messages_reads_text_parts():
@@ -169,3 +177,146 @@ def test_provision_cli_still_works(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("tiktoken encoding ready") == 2
+
+
+def test_a_structured_outputs_schema_reaches_the_model_without_what_the_decoder_enforces():
+    answer = {
+        "type": "object",
+        "title": "Answer",
+        "properties": {
+            "score": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5, "description": "Über"},
+            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+            "required": {"type": "boolean"},  # a property *named* required stays
+        },
+        "required": ["score", "tags", "required"],
+        "additionalProperties": False,
+    }
+    assert schema.response_format_json(answer) == (
+        '{"type":"object","title":"Answer","properties":{"score":{"type":"number","description":"\\u00dcber"},'
+        '"tags":{"type":"array","items":{"type":"string"}},"required":{"type":"boolean"}}}'
+    )
+
+
+JOKE = "The joke"
+
+
+def test_a_structured_outputs_request_counts_what_openai_billed():
+    # Recorded in ../shared/data (traceloop/openllmetry): gpt-4o-mini billed 52 prompt tokens. The format
+    # is a system message "# Response Formats\n\n## joke\n\n{schema}" plus 4 tokens of framing.
+    request = {
+        "messages": [{"role": "user", "content": "Tell me a joke about OpenTelemetry, pirate style"}],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "joke",
+                "schema": {"type": "object", "properties": {"joke": {"type": "string", "description": JOKE}}},
+            },
+        },
+    }
+    section = '# Response Formats\n\n## joke\n\n{"type":"object","properties":{"joke":'
+    section += '{"type":"string","description":"The joke"}}}'
+    assert tokens.count_text(section, "o200k_base") == 27
+    counted = tokens.count_request("chat_completions", "gpt-4o-mini", request)
+    assert counted.prompt_tokens == (3 + 1 + 27 + 4) + 14 + 3 == 52
+
+
+def test_a_nested_object_is_indented_as_openai_harmony_renders_it():
+    parameters = {
+        "type": "object",
+        "properties": {
+            "steps": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "n": {"type": "integer", "description": "Step number"},
+                        "tool": {"type": ["string", "null"]},
+                    },
+                    "required": ["n", "tool"],
+                },
+            },
+            "tags": {"type": "array", "items": {"enum": ["a", "b"]}},
+        },
+        "required": ["steps"],
+    }
+    text, _ = schema.function_signature("plan", None, parameters)
+    assert text == (
+        "type plan = (_: {\n"
+        "steps: {\n"
+        "    // Step number\n"
+        "    n: number,\n"
+        "    tool: string | null,\n"
+        "    }[],\n"
+        'tags?: ("a" | "b")[],\n'
+        "}) => any;"
+    )
+
+
+def test_a_docstring_description_loses_each_line_s_indentation():
+    description = "Convert Celsius to Fahrenheit.\n\n    Args:\n        celsius: Temperature in Celsius\n    "
+    text, _ = schema.function_signature("to_f", description, None)
+    assert text == (
+        "// Convert Celsius to Fahrenheit.\n//\n// Args:\n// celsius: Temperature in Celsius\n"
+        "type to_f = () => any;"
+    )
+
+
+def test_the_hosted_web_search_tool_costs_a_fixed_definition_on_gpt4o_and_gpt41():
+    plain = tokens.count_request("responses", "gpt-4.1", {"input": "What's new today?"})
+    request = {"input": "What's new today?", "tools": [{"type": "web_search_preview"}]}
+    searching = tokens.count_request("responses", "gpt-4.1", request)
+    assert searching == tokens.RequestCount(plain.prompt_tokens + 294)
+    # On the gpt-5 family the pages it reads are billed as input: they cannot be known beforehand.
+    request = {"input": "What's new today?", "tools": [{"type": "web_search"}]}
+    assert tokens.count_request("responses", "gpt-5", request).not_counted == (
+        "tools[0]: the hosted web_search tool (its definition and results)",
+    )
+
+
+def test_the_responses_api_shows_the_parameters_title_under_the_description():
+    parameters = {"title": "get_weather_args", "type": "object", "properties": {"city": {"type": "string"}}}
+    text, _ = schema.function_signature("get_weather", "Weather.", parameters, show_title=True)
+    assert text == "// Weather.\n// get_weather_args\ntype get_weather = (_: {\ncity?: string,\n}) => any;"
+    tool = {"type": "function", "name": "get_weather", "description": "Weather.", "parameters": parameters}
+    with_tool = tokens.count_request("responses", "gpt-4o", {"input": "Paris?", "tools": [tool]})
+    without_title = {**tool, "parameters": {k: v for k, v in parameters.items() if k != "title"}}
+    bare = tokens.count_request("responses", "gpt-4o", {"input": "Paris?", "tools": [without_title]})
+    untitled, _ = schema.function_signature("get_weather", "Weather.", without_title["parameters"])
+    shown = tokens.count_text(text, "o200k_base") - tokens.count_text(untitled, "o200k_base")
+    assert with_tool.prompt_tokens - bare.prompt_tokens == shown == 4
+
+
+def test_a_structured_outputs_format_beside_tools_shares_their_framing_in_chat_completions():
+    format_only = {
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "r", "schema": {"type": "object"}},
+        },
+    }
+    with_tools = {**format_only, "tools": [WEATHER_TOOL]}
+    tools_only = {k: v for k, v in with_tools.items() if k != "response_format"}
+
+    def count(request: dict) -> int:
+        return tokens.count_request("chat_completions", "gpt-4o", request).prompt_tokens
+
+    bare = {k: v for k, v in format_only.items() if k != "response_format"}
+    fmt = '\n\n# Response Formats\n\n## r\n\n{"type":"object"}'
+
+    def appended(before: str) -> int:  # the section's tokens after `before`, merges included
+        return tokens.count_text(before + fmt, "o200k_base") - tokens.count_text(before, "o200k_base")
+
+    assert count(format_only) - count(bare) == appended("Be brief.") + 4 == 16
+    assert count(with_tools) - count(tools_only) == appended("} // namespace functions") == 13
+
+
+def test_a_compaction_item_stands_for_everything_before_it():
+    question = {"role": "user", "content": "a long question " * 50}
+    history = [question, {"role": "assistant", "content": "answer"}]
+    compaction = {"type": "compaction", "id": "cmp_1", "encrypted_content": "gAAAA"}
+    after = [{"role": "user", "content": "and then?"}]
+    compacted = tokens.count_request("responses", "gpt-4.1", {"input": [*history, compaction, *after]})
+    assert compacted == tokens.RequestCount(
+        tokens.count_request("responses", "gpt-4.1", {"input": after}).prompt_tokens,
+        ("input[2]: a compaction item (the encrypted summary of the items before it)",),
+    )

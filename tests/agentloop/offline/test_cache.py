@@ -67,8 +67,9 @@ def test_models_billed_for_cache_writes_cache_to_the_token_and_report_writes():
     assert usage(model, a, "gpt-5.6") == (1112, 1112, 0)
     longer = [*a, {"role": "assistant", "content": "ok"}, {"role": "user", "content": "and?"}]
     tokens, cached, written = usage(model, longer, "gpt-5.6")
-    # Reads up to the priming's `<|start|>assistant`, which the assistant message repeats; writes the rest.
-    assert (tokens, cached, written) == (1123, 1112, 1123 - 1112)
+    # Reads up to the priming's `<|start|>assistant`, which the assistant message repeats; writes the rest
+    # (the answer is on harmony's final channel: `<|start|>assistant<|channel|>final<|message|>ok<|end|>`).
+    assert (tokens, cached, written) == (1125, 1112, 1125 - 1112)
     # A model the price table bills for writes, by name.
     named = FakeOpenAI(cache_write_models={"gpt-5.6-terra"})
     assert usage(named, a, "gpt-5.6-terra")[2] == 1112
