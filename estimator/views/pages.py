@@ -1,7 +1,9 @@
 """The estimator page and the "How we calculate" page.
 
 One URL serves the form and its results: a plain GET (JavaScript off, or a bookmarked link) renders
-the whole page; an htmx request from the form renders only the results partial.
+the whole page; an htmx request from the form renders only the results partial, or, when the inputs
+cannot be priced, only the list of errors (the last good results stay on the page, marked out of date);
+the model picker's "show older models" asks for the picker alone, and a new model for its tier menu.
 """
 
 from __future__ import annotations
@@ -9,19 +11,29 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+from django_htmx.http import reswap, retarget
 
 from estimator.forms import TOKEN_FIELDS
 from estimator.howto import how_we_calculate_context
-from estimator.results import estimator_page
+from estimator.page import estimator_page
 
 TEMPLATE = "estimator/estimator.html"
 
 
 @require_safe
 def estimator(request: HttpRequest) -> HttpResponse:
-    page = estimator_page(request.GET)
+    partial = bool(request.htmx) and not request.htmx.boosted
+    target = request.htmx.target if partial else None
+    page = estimator_page(request.GET, with_form=not partial or target == "model-picker")
     context = {**page.as_context(), "token_fields": TOKEN_FIELDS}
-    if request.htmx and not request.htmx.boosted:
+    if target == "model-picker":
+        return render(request, f"{TEMPLATE}#model_picker", context)
+    if target == "field-service_tier":
+        return render(request, f"{TEMPLATE}#field_block", {**context, "field": page.form["service_tier"]})
+    if partial and page.results is None:
+        response = render(request, f"{TEMPLATE}#results_status", context)
+        return reswap(retarget(response, "#results-status"), "outerHTML")
+    if partial:
         return render(request, f"{TEMPLATE}#results", context)
     return render(request, TEMPLATE, context, status=400 if page.errors else 200)
 
