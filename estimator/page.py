@@ -17,6 +17,7 @@ from estimator.picker import does_not_reason, model_choices, tier_choices
 from estimator.presets import PRESETS, PRESETS_BY_KEY, Preset
 from estimator.rates import scheduled_effects
 from estimator.results import ResultsView, results_view
+from estimator.services import estimate_priced
 from pricing.catalog import (
     PriceTableError,
     default_model_id,
@@ -25,7 +26,6 @@ from pricing.catalog import (
     price_sheet_for,
     today,
 )
-from pricing.engine import estimate
 from pricing.models import LanguageModel
 from pricing.workload import INPUTS
 
@@ -119,7 +119,7 @@ def estimator_page(
     results = None
     if form.is_valid():
         assert form.sheet is not None and form.workload is not None
-        results = results_view(estimate(form.sheet, form.workload))
+        results = results_view(estimate_priced(form.workload, form.sheet))
         results.scheduled = scheduled_effects(results.estimate)
     show_older = bool(data.get("older_models"))
     chosen = form["model"].value()

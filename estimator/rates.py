@@ -132,14 +132,10 @@ def _provenance(row: TokenPrice | ToolFee | None, missing: str = SAVED) -> tuple
 
 def rates_used(sheet: PriceSheet, workload: Workload) -> list[RateGroup]:
     """Every rate the estimate used, grouped by tier and tools, with its date and source."""
-    token_rows = list(
-        TokenPrice.objects.filter(model_id=sheet.model, effective_from__lte=sheet.as_of).order_by(
-            "effective_from"
-        )
-    )
+    token_rows = list(TokenPrice.objects.filter(model_id=sheet.model).in_force(sheet.as_of))
     groups = [_tier_group(sheet, tier, token_rows, workload) for tier in _tiers_billed(workload)]
     fee_rows: dict[str, list[ToolFee]] = {}
-    for fee in ToolFee.objects.filter(effective_from__lte=sheet.as_of):
+    for fee in ToolFee.objects.in_force(sheet.as_of):
         fee_rows.setdefault(fee.key, []).append(fee)
     tools = RateGroup("Tools and storage")
     size = workload.container_memory

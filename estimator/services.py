@@ -68,9 +68,14 @@ def workload_and_sheet(raw: dict) -> tuple[Workload, PriceSheet]:
     return workload.replace(model=sheet.model), sheet
 
 
-def estimate_compute(raw: dict) -> Estimate:
-    """The estimate for raw inputs, computed once for identical inputs and prices (`estimate_cache`)."""
-    workload, sheet = workload_and_sheet(raw)
+def estimate_priced(workload: Workload, sheet: PriceSheet) -> Estimate:
+    """The estimate of a parsed workload on its sheet, computed once for identical inputs and prices."""
     key = estimate_key(sheet, workload)
     result, _computed = estimate_cached(key, planned_model_calls(workload), lambda: estimate(sheet, workload))
     return result
+
+
+def estimate_compute(raw: dict) -> Estimate:
+    """The estimate for raw inputs, computed once for identical inputs and prices (`estimate_cache`)."""
+    workload, sheet = workload_and_sheet(raw)
+    return estimate_priced(workload, sheet)

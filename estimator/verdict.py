@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from estimator.money import usd
+from estimator.money import round_half_up, usd
 from pricing.engine import BREAKDOWN_CATEGORIES, REGISTRY, Estimate
 from pricing.engine.approaches import BY_KEY
 
@@ -151,5 +151,5 @@ class VerdictView:
             pct = result.verdict.comparisons[self.runner_up].more_pct
             text += f"; {way_name(self.runner_up)} costs {usd(other.per_month_with_engineering_usd)}"
             if pct is not None:
-                text += f" ({pct:.1f} % more)"
+                text += f" ({round_half_up(pct, 1):,.1f} % more)"
         return text + f", for {result.workload.sessions_per_month:,} conversations on {result.sheet.model}."
