@@ -16,7 +16,6 @@ from typing import Any
 
 from django import forms
 from django.forms.boundfield import BoundField
-from django.urls import reverse
 
 from estimator.services import EstimateInputError, workload_and_sheet
 from pricing.sheet import PriceSheet, decimal_str
@@ -123,16 +122,8 @@ class WorkloadField(forms.CharField):
         self.range_text = range_text(spec)
         self.default_text = default
         described = {"aria-describedby": f"help-{spec.name} err-{spec.name}"}
-        if spec.kind == "model":
-            # A new model offers other tiers: the tier menu is fetched again beside the results' update.
-            tiers = {
-                "hx-get": reverse("estimator"),
-                "hx-include": "#estimate-form",
-                "hx-target": "#field-service_tier",
-            }
-            widget: forms.Widget = OptionSelect(attrs={**described, **tiers, "hx-swap": "outerHTML"})
-        elif spec.kind in ("bool", "choice"):
-            widget = OptionSelect(attrs=described)
+        if spec.kind in ("bool", "choice", "model"):
+            widget: forms.Widget = OptionSelect(attrs=described)
         else:
             numeric = spec.kind in ("int", "optional_int")
             attrs = {**described, "autocomplete": "off"}
@@ -186,7 +177,13 @@ def groups_in_use(values: Mapping[str, object]) -> set[str]:
     if _number(values.get("code_interpreter_calls_per_turn")):
         used.add("code")
     loop = ("retrieval_infra_usd_per_month", "sandbox_usd_per_hour", "history_limit_tokens")
-    if used & {"retrieval", "code"} or any(_number(values.get(name)) for name in loop):
+    prunes = str(values.get("keep_tool_results_in_history", "")).strip().lower() in (
+        "false",
+        "0",
+        "no",
+        "off",
+    )
+    if used & {"retrieval", "code"} or prunes or any(_number(values.get(name)) for name in loop):
         used.add("loop")
     return used
 

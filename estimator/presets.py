@@ -80,9 +80,11 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         "coding_agent",
         "Coding agent with many tool rounds",
-        "Reads and edits files in a long loop of function calls on a reasoning model.",
+        "Reads and edits files in a long loop of function calls on a reasoning model; your own loop drops "
+        "old file contents from its history.",
         {
             "model": "gpt-5.4",
+            "keep_tool_results_in_history": "false",
             "sessions_per_month": "3000",
             "turns_per_session": "12",
             "system_prompt_tokens": "4000",

@@ -13,6 +13,7 @@ from pricing import catalog
 from pricing.engine.approaches import short_label
 from pricing.models import FIRST_LISTED
 from pricing.sheet import decimal_str
+from pricing.workload import INPUTS
 
 register = template.Library()
 register.filter("usd", usd)
@@ -121,3 +122,16 @@ def with_model(query: str, model: str) -> str:
 def oob_widget(bound) -> str:
     """A form field's input, marked to replace the one on the page out of band (a counted token field)."""
     return bound.as_widget(attrs={"hx-swap-oob": "true", "class": "just-counted"})
+
+
+@register.filter
+def input_label(name: str) -> str:
+    """An input's label, as the form shows it ("Turns per conversation", not `turns_per_session`)."""
+    spec = INPUTS.get(name)
+    return spec.label if spec else name
+
+
+@register.filter
+def input_unit(name: str) -> str:
+    spec = INPUTS.get(name)
+    return spec.unit if spec else ""

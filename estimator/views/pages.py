@@ -3,7 +3,7 @@
 One URL serves the form and its results: a plain GET (JavaScript off, or a bookmarked link) renders
 the whole page; an htmx request from the form renders only the results partial, or, when the inputs
 cannot be priced, only the list of errors (the last good results stay on the page, marked out of date);
-the model picker's "show older models" asks for the picker alone, and a new model for its tier menu.
+the model picker's "show older models" asks for the picker alone.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ def estimator(request: HttpRequest) -> HttpResponse:
     partial = bool(request.htmx) and not request.htmx.boosted
     target = request.htmx.target if partial else None
     page = estimator_page(request.GET, with_form=not partial or target == "model-picker")
-    context = {**page.as_context(), "token_fields": TOKEN_FIELDS}
+    # A new model offers other tiers, and a tier it lacks stays choosable only while chosen: after either
+    # changes, site.js asks for the tier menu to come back with the results (out of band).
+    tiers = request.headers.get("X-Tier-Menu") == "1"
+    context = {**page.as_context(), "token_fields": TOKEN_FIELDS, "tier_menu": tiers}
     if target == "model-picker":
         return render(request, f"{TEMPLATE}#model_picker", context)
-    if target == "field-service_tier":
-        return render(request, f"{TEMPLATE}#field_block", {**context, "field": page.form["service_tier"]})
     if partial and page.results is None:
         response = render(request, f"{TEMPLATE}#results_status", context)
         return reswap(retarget(response, "#results-status"), "outerHTML")

@@ -30,6 +30,16 @@ document.addEventListener("htmx:confirm", function (event) {
   }
 });
 
+// After the model or the tier changes, the tier menu comes back with the results: the tiers the model
+// offers, the others disabled with the reason.
+document.addEventListener("htmx:configRequest", function (event) {
+  var trigger = event.detail.triggeringEvent;
+  var name = trigger && trigger.target && trigger.target.name;
+  if (event.detail.elt === estimateForm() && (name === "model" || name === "service_tier")) {
+    event.detail.headers["X-Tier-Menu"] = "1";
+  }
+});
+
 // The server sends each field's message (out of band, next to the field); the field's own state follows
 // it here: a red border and aria-invalid the moment its message appears, gone when it clears.
 function markInvalidFields() {
