@@ -5,7 +5,8 @@
 In-process (Django's test client, no server) on a throwaway SQLite database seeded with
 `sync_prices`. For each response it prints the body as the app renders it and as it is sent to a
 client with `Accept-Encoding: gzip, deflate, br` (GZipMiddleware), then one "update": what the browser
-fetches when an input changes (the htmx results partial plus its three chart SVGs).
+fetches when an input changes (the htmx results partial plus its three chart SVGs; on a phone the small
+charts), and the models table, which the results load as their own fragment when it comes into view.
 """
 
 from __future__ import annotations
@@ -52,11 +53,14 @@ def main() -> int:
             "share page": (share, {}),
             "htmx results": (f"/?{query}", {"HTTP_HX_REQUEST": "true"}),
             **{f"chart {key}.svg": (f"/chart/{key}.svg?{query}", {}) for key in CHART_KEYS},
+            **{f"small {key}.svg": (f"/chart/{key}.svg?{query}&size=small", {}) for key in CHART_KEYS},
+            "price table": ("/prices", {}),
+            "models table (htmx)": (f"/compare?{query}", {"HTTP_HX_REQUEST": "true"}),
             "/api/estimate": (f"/api/estimate?{query}", {}),
             "/api/prices": ("/api/prices", {}),
             "/export.csv": (f"/export.csv?{query}", {}),
         }
-        print(f"{'response':<22}{'rendered':>10}{'sent':>10}{'ratio':>8}  encoding")
+        print(f"{'response':<24}{'rendered':>10}{'sent':>10}{'ratio':>8}  encoding")
         sent_sizes = {}
         rendered_sizes = {}
         for name, (url, headers) in pages.items():
@@ -66,14 +70,16 @@ def main() -> int:
             sent_sizes[name] = len(served.content)
             encoding = served.get("Content-Encoding", "-")
             print(
-                f"{name:<22}{rendered_sizes[name]:>10,}{sent_sizes[name]:>10,}"
+                f"{name:<24}{rendered_sizes[name]:>10,}{sent_sizes[name]:>10,}"
                 f"{sent_sizes[name] / rendered_sizes[name]:>8.2f}  {encoding}"
             )
-        update = ["htmx results", *(f"chart {key}.svg" for key in CHART_KEYS)]
-        rendered = sum(rendered_sizes[name] for name in update)
-        sent = sum(sent_sizes[name] for name in update)
         charts = len(CHART_KEYS)
-        print(f"\none update (results partial + {charts} charts): {rendered:,} bytes rendered, {sent:,} sent")
+        for label, prefix in (("", "chart"), (" on a phone", "small")):
+            update = ["htmx results", *(f"{prefix} {key}.svg" for key in CHART_KEYS)]
+            rendered = sum(rendered_sizes[name] for name in update)
+            sent = sum(sent_sizes[name] for name in update)
+            what = f"one update{label} (results partial + {charts} charts)"
+            print(f"\n{what}: {rendered:,} bytes rendered, {sent:,} sent")
     return 0
 
 

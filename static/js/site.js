@@ -107,3 +107,29 @@ document.addEventListener("htmx:afterSettle", function () {
     results.removeAttribute("aria-busy");
   }
 });
+
+// On a phone the verdict bar leads to the results; once the verdict itself is on screen it steps aside.
+(function () {
+  if (!("IntersectionObserver" in window)) {
+    return;
+  }
+  var watched = null;
+  var observer = new IntersectionObserver(function (entries) {
+    var bar = document.getElementById("verdict-bar");
+    if (bar) {
+      bar.classList.toggle("is-hidden", entries[entries.length - 1].isIntersecting);
+    }
+  });
+  function watch() {
+    var verdict = document.getElementById("verdict");
+    if (verdict && verdict !== watched) {
+      if (watched) {
+        observer.unobserve(watched);
+      }
+      observer.observe(verdict);
+      watched = verdict;
+    }
+  }
+  document.addEventListener("DOMContentLoaded", watch);
+  document.addEventListener("htmx:afterSettle", watch);
+})();
