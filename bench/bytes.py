@@ -11,39 +11,25 @@ charts), and the models table, which the results load as their own fragment when
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import warnings
 from pathlib import Path
 from urllib.parse import urlencode
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seeded import seeded_django  # noqa: E402
 
 WORKLOAD = {"turns_per_session": "8", "function_calls_per_turn": "1.5", "file_search_calls_per_turn": "0.5"}
 BROWSER = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="estimator-bytes-") as tmp:
-        os.environ["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bytes.sqlite3'}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "estimator.settings")
-        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(BASE_DIR / ".cache" / "tiktoken"))
-        # Static files come from the finders here (no collectstatic), as in development.
-        warnings.filterwarnings("ignore", "No directory at")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with seeded_django("bytes"):
         from django.test import Client
         from django.test.utils import setup_test_environment
 
         from estimator.charts import CHART_KEYS
 
         setup_test_environment()
-        call_command("migrate", verbosity=0)
-        call_command("sync_prices", quiet=True)
         client = Client()
         share = client.post("/share", WORKLOAD)["Location"]
         query = urlencode(WORKLOAD)

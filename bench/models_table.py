@@ -10,38 +10,25 @@ In-process on a throwaway SQLite database seeded with `sync_prices`; for the est
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
-import tempfile
 import time
-import warnings
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seeded import seeded_django  # noqa: E402
+
 RUNS = 7
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="estimator-models-") as tmp:
-        os.environ["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'models.sqlite3'}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "estimator.settings")
-        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(BASE_DIR / ".cache" / "tiktoken"))
-        warnings.filterwarnings("ignore", "No directory at")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
+    with seeded_django("models"):
         from estimator.compare import models_compare, planned_estimates
         from estimator.presets import PRESETS_BY_KEY
         from pricing.catalog import today
         from pricing.engine import planned_model_calls
         from pricing.workload import parse_workload
 
-        call_command("migrate", verbosity=0)
-        call_command("sync_prices", quiet=True)
         print(f"{'workload':<14}{'estimates':>10}{'calls each':>11}{'cpu ms':>9}{'wall ms':>9}{'ms each':>9}")
         for key in ("support_bot", "coding_agent"):
             raw = dict(PRESETS_BY_KEY[key].inputs)
