@@ -257,5 +257,8 @@ def test_a_scheduled_change_is_announced_on_the_estimator_and_the_share_page(cli
         text = text_of(html)
         assert f"Price change on {tomorrow}: gpt-4.1 input goes from $2 to $3 per 1M tokens." in text
         # 1,472 uncached tokens a conversation at $1 more per million: +$1.47 on $11.81 a month.
-        assert "From then this estimate costs Responses API $13.28 (+12.5 %)" in text
+        assert (
+            "From then these inputs cost Responses API $13.28 a month (+12.5 % on today's prices)"
+            in text
+        )
         assert "the cheapest way stays the same" in text
