@@ -107,6 +107,7 @@ bench: install
 	$(PYTHON) bench/load.py
 	$(PYTHON) bench/imports.py --calls 100000
 	$(PYTHON) bench/bytes.py
+	$(PYTHON) bench/models_table.py
 
 clean:
 	rm -rf $(VENV) .cache db.sqlite3

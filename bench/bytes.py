@@ -5,44 +5,31 @@
 In-process (Django's test client, no server) on a throwaway SQLite database seeded with
 `sync_prices`. For each response it prints the body as the app renders it and as it is sent to a
 client with `Accept-Encoding: gzip, deflate, br` (GZipMiddleware), then one "update": what the browser
-fetches when an input changes (the htmx results partial plus its three chart SVGs).
+fetches when an input changes (the htmx results partial plus its three chart SVGs; on a phone the small
+charts), and the models table, which the results load as their own fragment when it comes into view.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import warnings
 from pathlib import Path
 from urllib.parse import urlencode
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seeded import seeded_django  # noqa: E402
 
 WORKLOAD = {"turns_per_session": "8", "function_calls_per_turn": "1.5", "file_search_calls_per_turn": "0.5"}
 BROWSER = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="estimator-bytes-") as tmp:
-        os.environ["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'bytes.sqlite3'}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "estimator.settings")
-        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(BASE_DIR / ".cache" / "tiktoken"))
-        # Static files come from the finders here (no collectstatic), as in development.
-        warnings.filterwarnings("ignore", "No directory at")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with seeded_django("bytes"):
         from django.test import Client
         from django.test.utils import setup_test_environment
 
         from estimator.charts import CHART_KEYS
 
         setup_test_environment()
-        call_command("migrate", verbosity=0)
-        call_command("sync_prices", quiet=True)
         client = Client()
         share = client.post("/share", WORKLOAD)["Location"]
         query = urlencode(WORKLOAD)
@@ -52,11 +39,14 @@ def main() -> int:
             "share page": (share, {}),
             "htmx results": (f"/?{query}", {"HTTP_HX_REQUEST": "true"}),
             **{f"chart {key}.svg": (f"/chart/{key}.svg?{query}", {}) for key in CHART_KEYS},
+            **{f"small {key}.svg": (f"/chart/{key}.svg?{query}&size=small", {}) for key in CHART_KEYS},
+            "price table": ("/prices", {}),
+            "models table (htmx)": (f"/compare?{query}", {"HTTP_HX_REQUEST": "true"}),
             "/api/estimate": (f"/api/estimate?{query}", {}),
             "/api/prices": ("/api/prices", {}),
             "/export.csv": (f"/export.csv?{query}", {}),
         }
-        print(f"{'response':<22}{'rendered':>10}{'sent':>10}{'ratio':>8}  encoding")
+        print(f"{'response':<24}{'rendered':>10}{'sent':>10}{'ratio':>8}  encoding")
         sent_sizes = {}
         rendered_sizes = {}
         for name, (url, headers) in pages.items():
@@ -66,14 +56,16 @@ def main() -> int:
             sent_sizes[name] = len(served.content)
             encoding = served.get("Content-Encoding", "-")
             print(
-                f"{name:<22}{rendered_sizes[name]:>10,}{sent_sizes[name]:>10,}"
+                f"{name:<24}{rendered_sizes[name]:>10,}{sent_sizes[name]:>10,}"
                 f"{sent_sizes[name] / rendered_sizes[name]:>8.2f}  {encoding}"
             )
-        update = ["htmx results", *(f"chart {key}.svg" for key in CHART_KEYS)]
-        rendered = sum(rendered_sizes[name] for name in update)
-        sent = sum(sent_sizes[name] for name in update)
         charts = len(CHART_KEYS)
-        print(f"\none update (results partial + {charts} charts): {rendered:,} bytes rendered, {sent:,} sent")
+        for label, prefix in (("", "chart"), (" on a phone", "small")):
+            update = ["htmx results", *(f"{prefix} {key}.svg" for key in CHART_KEYS)]
+            rendered = sum(rendered_sizes[name] for name in update)
+            sent = sum(sent_sizes[name] for name in update)
+            what = f"one update{label} (results partial + {charts} charts)"
+            print(f"\n{what}: {rendered:,} bytes rendered, {sent:,} sent")
     return 0
 
 

@@ -1,19 +1,22 @@
 """Server-rendered SVG charts of an estimate, drawn with pygal.
 
-A `Chart` is built without being drawn: the page shows its title and description and points an <img> at
-the chart's own URL (`/chart/<key>.svg?<inputs>`, or `/s/<slug>/chart/<key>.svg` for a shared scenario,
-drawn from its stored snapshot), so the results arrive without waiting for pygal (about 70% of an
-update's time when the charts were inlined) and the browser fetches the three charts in parallel. The
-page stays free of inline <style>/<script>: pygal's <style> lives inside the image document.
-Every series differs by more than colour: its own dash pattern for lines, its own fill pattern
-(shown in the legend too) for stacked bars, and the numbers are also in the tables next to the charts.
+The page needs only each chart's words (`charts_for`: key, title, alt text, plain data, no pygal) and
+points an <img> at the chart's own URL (`/chart/<key>.svg?<inputs>`, or `/s/<slug>/chart/<key>.svg` for
+a shared scenario, drawn from its stored snapshot), so the results arrive without waiting for pygal and
+the browser fetches the charts in parallel. Each chart comes in two sizes: `large` for a desktop column
+and `small`, drawn narrower so its text stays at least 11 px on a 390 px phone (the page picks one with
+<picture>). The page stays free of inline <style>/<script>: pygal's <style> lives inside the image.
+Every series differs by more than colour: its own dash pattern for lines, its own fill pattern (shown
+in the legend too) for stacked bars, and the numbers are also in the tables next to the charts.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
-from urllib.parse import quote
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 
 import pygal
 from pygal.style import Style
@@ -51,29 +54,37 @@ SESSION_STEPS = 10
 LINE_CSS = ["file://style.css", "file://graph.css", "inline:.series .line { stroke-width: 4px !important; }"]
 # A long conversation is drawn from this many turns at most: the shape is the same, the page stays small.
 MAX_POINTS = 60
-# Drawn at roughly the size they are shown, so the text stays readable on a phone too.
-WIDTH, HEIGHT = 640, 420
+Y_TICKS = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class ChartSize:
+    """How big a chart is drawn, and its text: shown at about its own width, so text keeps its size."""
+
+    width: int
+    height: int
+    text: int  # axis labels and values, px
+    legend: int
+    title: int
+
+
+# The small size is shown about 350 px wide on a 390 px phone: 14 px text shows at 12 px there.
+SIZES = {
+    "large": ChartSize(640, 420, text=15, legend=16, title=17),
+    "small": ChartSize(400, 400, text=14, legend=14, title=14),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Chart:
+    """A chart as the page shows it, before anything is drawn: its key, title and alt text."""
+
     key: str
     title: str
     description: str  # alt text: what the chart shows, in words
-    graph: object = field(repr=False, compare=False)  # the pygal chart, drawn only when asked for
-
-    def svg(self) -> str:
-        svg = CONFIG_SCRIPT.sub("", TOOLTIP_DESC.sub("", self.graph.render(is_unicode=True)))
-        # pygal names each drawing with a random uuid; the key keeps the same inputs the same bytes.
-        return RANDOM_CHART_ID.sub(f"chart-{self.key}", svg)
-
-    @property
-    def data_uri(self) -> str:
-        # '#' and spaces must be escaped in a data: URL.
-        return "data:image/svg+xml;charset=utf-8," + quote(self.svg(), safe="/:=;,.-_()'\"")
 
 
-def _style(colours) -> Style:
+def _style(colours, size: ChartSize) -> Style:
     return Style(
         background="#ffffff",
         plot_background="#ffffff",
@@ -82,25 +93,27 @@ def _style(colours) -> Style:
         foreground_subtle="#d0d7de",
         colors=tuple(colours),
         font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-        label_font_size=15,
-        major_label_font_size=15,
-        legend_font_size=16,
-        title_font_size=17,
-        value_font_size=14,
-        value_label_font_size=14,
+        label_font_size=size.text,
+        major_label_font_size=size.text,
+        legend_font_size=size.legend,
+        title_font_size=size.title,
+        value_font_size=size.text,
+        value_label_font_size=size.text,
+        tooltip_font_size=size.text,
+        no_data_font_size=size.title,
         opacity="0.9",
         opacity_hover="0.9",
     )
 
 
-def _config(**extra) -> dict:
+def _config(size: ChartSize, **extra) -> dict:
     return {
         "js": [],
         "disable_xml_declaration": True,
-        "width": WIDTH,
-        "height": HEIGHT,
+        "width": size.width,
+        "height": size.height,
         "legend_at_bottom": True,
-        "legend_at_bottom_columns": 3,
+        "legend_at_bottom_columns": 3 if size.width >= 600 else 2,
         "truncate_legend": -1,
         "show_minor_x_labels": False,
         "x_label_rotation": 0,
@@ -117,6 +130,7 @@ CONFIG_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 
 
 def _usd(value: float) -> str:
+    """A dollar amount in words (alt text): $0.0644, $1.25, $1,319."""
     if value == 0:
         return "$0"
     if value >= 100:
@@ -126,12 +140,27 @@ def _usd(value: float) -> str:
     return f"${value:.4g}"
 
 
-def sampled_turns(turns: int, most: int = MAX_POINTS) -> list[int]:
-    """Turn numbers to plot: every turn up to `most`, else evenly spaced ones, always the first and last."""
-    if turns <= most:
-        return list(range(1, turns + 1))
-    picked = {1 + (turns - 1) * i // (most - 1) for i in range(most)}
-    return sorted(picked)
+def _nice_step(span: float, ticks: int = Y_TICKS) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) that covers `span` in about `ticks` steps."""
+    raw = span / ticks if span > 0 else 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    return next(step * power for step in (1, 2, 2.5, 5, 10) if raw <= step * power * (1 + 1e-9))
+
+
+def _places(step: float) -> int:
+    """Decimal places that show every multiple of `step` exactly (2.5 needs 1, 0.05 needs 2)."""
+    text = f"{Decimal(str(step)).normalize():f}"
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def usd_axis(top: float) -> tuple[list[float], Callable[[float], str]]:
+    """Y ticks from $0 to at least `top`, and one formatter for them all: every label has the same
+    decimals (cents when a step is below a dollar or not whole, none for whole-dollar steps)."""
+    step = _nice_step(top)
+    count = max(1, math.ceil(top / step - 1e-9))
+    ticks = [round(step * i, 10) for i in range(count + 1)]
+    places = 0 if step >= 1 and step == int(step) else max(2, _places(step))
+    return ticks, lambda value: f"${value:,.{places}f}"
 
 
 def _nice_ceiling(value: int) -> int:
@@ -144,11 +173,35 @@ def _nice_ceiling(value: int) -> int:
 
 
 def _count(value: float) -> str:
-    """Axis labels for counts: 2,500 -> 2.5k, 3,000,000 -> 3M."""
+    """A count for words: 2,500 -> 2.5k, 3,000,000 -> 3M."""
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if value >= size:
             return f"{value / size:,.1f}".rstrip("0").rstrip(".") + suffix
     return f"{value:,.0f}"
+
+
+def count_axis(ticks: list[int]) -> Callable[[float], str]:
+    """One formatter for a count axis: the unit (k, M, B) of the largest tick and the decimals its
+    step needs, so 0, 2.5k, 5.0k, 7.5k rather than 0, 2.5k, 5k, 7.5k."""
+    top = max(ticks) if ticks else 0
+    size, suffix = next(((s, x) for s, x in ((1e9, "B"), (1e6, "M"), (1e3, "k")) if top >= s), (1, ""))
+    step = (ticks[1] - ticks[0]) if len(ticks) > 1 else top or 1
+    places = _places(step / size) if step % size else 0
+
+    def label(value: float) -> str:
+        if value == 0:
+            return "0"
+        return f"{value / size:,.{places}f}{suffix}"
+
+    return label
+
+
+def sampled_turns(turns: int, most: int = MAX_POINTS) -> list[int]:
+    """Turn numbers to plot: every turn up to `most`, else evenly spaced ones, always the first and last."""
+    if turns <= most:
+        return list(range(1, turns + 1))
+    picked = {1 + (turns - 1) * i // (most - 1) for i in range(most)}
+    return sorted(picked)
 
 
 def _reach_label(result: Estimate, turn: float) -> str:
@@ -158,55 +211,99 @@ def _reach_label(result: Estimate, turn: float) -> str:
     return f"{turn:,.0f} · {shown}%"
 
 
-def cumulative_by_turn(result: Estimate) -> Chart:
+def _describe_cumulative(result: Estimate) -> str:
+    turns = result.population.p99_turns
+    percentiles = result.population.percentiles
+    p = result.approaches[result.cheapest()].per_session_percentiles_usd
+    return (
+        f"Line chart of the cost of a conversation of 1 to {turns:,} turns (the 99th percentile); half of "
+        f"conversations have {percentiles['p50']:,} turns or fewer ({_usd(float(p['p50']))} with the "
+        f"cheapest way), one in ten {percentiles['p90']:,} or more ({_usd(float(p['p90']))}), one in a "
+        f"hundred {percentiles['p99']:,} or more ({_usd(float(p['p99']))})."
+    )
+
+
+def _monthly_top(result: Estimate) -> int:
+    return _nice_ceiling(max(result.workload.sessions_per_month, 10) * 2)
+
+
+def _describe_monthly(result: Estimate) -> str:
+    return (
+        f"Line chart of the monthly cost of the three ways from 0 to {_monthly_top(result):,} conversations "
+        f"per month; your workload is {result.workload.sessions_per_month:,}."
+    )
+
+
+def _drawn_categories(result: Estimate) -> list[int]:
+    """The breakdown categories with a cost in at least one way: only those are drawn and in the legend."""
+    return [
+        index
+        for index in range(len(BREAKDOWN_CATEGORIES))
+        if any(result.approaches[key].breakdown[index].per_month_usd for key in APPROACHES)
+    ] or [0]
+
+
+def _describe_breakdown(result: Estimate) -> str:
+    labels = [BREAKDOWN_CATEGORIES[index][1].lower() for index in _drawn_categories(result)]
+    return (
+        "Stacked bar chart of the monthly cost per way, split into "
+        + ", ".join(labels)
+        + "; the breakdown table lists the same figures."
+    )
+
+
+def cumulative_by_turn(result: Estimate, size: ChartSize) -> pygal.XY:
     """cost(n) for n up to the 99th-percentile length; the x labels say how many conversations get there."""
     turns = result.population.p99_turns
     picked = sampled_turns(turns)
     percentiles = result.population.percentiles
-    ticks = sorted({percentiles["p50"], percentiles["p90"], turns})
+    series = {
+        key: [(t, float(result.approaches[key].turns[t - 1].cumulative_usd)) for t in picked]
+        for key in APPROACHES
+    }
+    y_ticks, y_label = usd_axis(max(value for points in series.values() for _, value in points))
     chart = pygal.XY(
         **_config(
-            style=_style(APPROACH_COLOURS),
+            size,
+            style=_style(APPROACH_COLOURS, size),
             x_title="Length in turns · share of conversations that long or longer",
             y_title="Cost of a conversation of that length (USD)",
-            value_formatter=_usd,
+            value_formatter=y_label,
+            y_labels=y_ticks,
             x_value_formatter=lambda x: _reach_label(result, x),
             dots_size=4 if len(picked) <= 20 else 0,
             show_dots=len(picked) <= 20,
-            x_labels=ticks,
+            x_labels=sorted({percentiles["p50"], percentiles["p90"], turns}),
             show_minor_x_labels=True,
             xrange=(1, max(turns, 2)),
             css=LINE_CSS,
         )
     )
     for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):
-        figures = result.approaches[key].turns
-        series = [(t, float(figures[t - 1].cumulative_usd)) for t in picked]
-        chart.add(short_label(key), series, stroke_style={"width": 4, "dasharray": dash})
-    p = result.approaches[result.cheapest()].per_session_percentiles_usd
-    return Chart(
-        "cumulative",
-        "What a conversation costs by its length, and how many get that far",
-        f"Line chart of the cost of a conversation of 1 to {turns:,} turns (the 99th percentile); half of "
-        f"conversations have {percentiles['p50']:,} turns or fewer ({_usd(float(p['p50']))} with the "
-        f"cheapest way), one in ten {percentiles['p90']:,} or more ({_usd(float(p['p90']))}), one in a "
-        f"hundred {percentiles['p99']:,} or more ({_usd(float(p['p99']))}).",
-        chart,
-    )
+        chart.add(short_label(key), series[key], stroke_style={"width": 4, "dasharray": dash})
+    return chart
 
 
-def monthly_by_sessions(result: Estimate) -> Chart:
+def monthly_by_sessions(result: Estimate, size: ChartSize) -> pygal.XY:
     """Per-month cost is linear in conversations: sessions x per-conversation + fixed monthly."""
-    top = _nice_ceiling(max(result.workload.sessions_per_month, 10) * 2)
+    top = _monthly_top(result)
     points = [top * i // SESSION_STEPS for i in range(SESSION_STEPS + 1)]
+    series = {}
+    for key in APPROACHES:
+        way = result.approaches[key]
+        series[key] = [(n, float(n * way.per_session_usd + way.fixed_monthly_usd)) for n in points]
+    y_ticks, y_label = usd_axis(max(value for line in series.values() for _, value in line))
+    x_ticks = points[:: 2 if size.width >= 600 else 5]
     chart = pygal.XY(
         **_config(
-            style=_style(APPROACH_COLOURS),
+            size,
+            style=_style(APPROACH_COLOURS, size),
             x_title="Conversations per month",
             y_title="Cost per month (USD)",
-            value_formatter=_usd,
-            x_value_formatter=_count,
-            x_labels=points[::2],
+            value_formatter=y_label,
+            y_labels=y_ticks,
+            x_value_formatter=count_axis(x_ticks),
+            x_labels=x_ticks,
             truncate_label=-1,
             dots_size=3,
             show_minor_x_labels=True,
@@ -214,39 +311,38 @@ def monthly_by_sessions(result: Estimate) -> Chart:
         )
     )
     for key, dash in zip(APPROACHES, APPROACH_DASHES, strict=True):
-        way = result.approaches[key]
-        series = [(n, float(n * way.per_session_usd + way.fixed_monthly_usd)) for n in points]
-        chart.add(short_label(key), series, stroke_style={"width": 4, "dasharray": dash})
-    return Chart(
-        "monthly",
-        "Cost per month against conversations per month",
-        f"Line chart of the monthly cost of the three ways from 0 to {top:,} conversations per month; "
-        f"your workload is {result.workload.sessions_per_month:,}.",
-        chart,
-    )
+        chart.add(short_label(key), series[key], stroke_style={"width": 4, "dasharray": dash})
+    return chart
 
 
-def _patterns() -> tuple[list[str], list[str]]:
-    """SVG <pattern> defs and the CSS that fills each series (bars and legend swatch) with its pattern."""
+def _patterns(drawn: list[int]) -> tuple[list[str], list[str]]:
+    """SVG <pattern> defs, and the CSS that fills each drawn series (bar and legend swatch) with the
+    pattern of its category: series n is the n-th drawn category, so a category keeps its look."""
     defs, css = [], []
-    for index, ((marks, ink), colour) in enumerate(zip(PATTERN_MARKS, BREAKDOWN_COLOURS, strict=True)):
+    for series, index in enumerate(drawn):
+        marks, ink = PATTERN_MARKS[index]
         path = f'<path d="{marks}" stroke="{ink}" stroke-width="1.5" fill="{ink}"/>' if marks else ""
         defs.append(
             f'<pattern id="fill-{index}" patternUnits="userSpaceOnUse" width="8" height="8">'
-            f'<rect width="8" height="8" fill="{colour}"/>{path}</pattern>'
+            f'<rect width="8" height="8" fill="{BREAKDOWN_COLOURS[index]}"/>{path}</pattern>'
         )
-        css.append(f"inline:.color-{index} {{ fill: url(#fill-{index}) !important; }}")
+        css.append(f"inline:.color-{series} {{ fill: url(#fill-{index}) !important; }}")
     return defs, css
 
 
-def breakdown_bars(result: Estimate) -> Chart:
-    defs, css = _patterns()
+def breakdown_bars(result: Estimate, size: ChartSize) -> pygal.StackedBar:
+    drawn = _drawn_categories(result)
+    defs, css = _patterns(drawn)
+    totals = [float(result.approaches[key].per_month_usd) for key in APPROACHES]
+    y_ticks, y_label = usd_axis(max(totals))
     chart = pygal.StackedBar(
         **_config(
-            style=_style(BREAKDOWN_COLOURS),
+            size,
+            style=_style([BREAKDOWN_COLOURS[index] for index in drawn], size),
             x_title="Way to run the agent",
             y_title="Cost per month (USD)",
-            value_formatter=_usd,
+            value_formatter=y_label,
+            y_labels=y_ticks,
             legend_at_bottom_columns=2,
             show_minor_x_labels=True,
             truncate_label=-1,
@@ -255,32 +351,44 @@ def breakdown_bars(result: Estimate) -> Chart:
         )
     )
     chart.x_labels = [short_label(key) for key in APPROACHES]
-    for index, (_category, label) in enumerate(BREAKDOWN_CATEGORIES):
+    for index in drawn:
         values = [float(result.approaches[key].breakdown[index].per_month_usd) for key in APPROACHES]
-        # Every category keeps its series (and so its colour and pattern), even when it is all zero.
-        chart.add(label, values)
-    return Chart(
-        "breakdown",
-        "What each way's monthly cost is made of",
-        "Stacked bar chart of the monthly cost per way, split into "
-        + ", ".join(label.lower() for _, label in BREAKDOWN_CATEGORIES)
-        + "; the breakdown table lists the same figures.",
-        chart,
-    )
+        chart.add(BREAKDOWN_CATEGORIES[index][1], values)
+    return chart
 
 
-CHART_BUILDERS = {
-    "cumulative": cumulative_by_turn,
-    "monthly": monthly_by_sessions,
-    "breakdown": breakdown_bars,
-}
-CHART_KEYS = tuple(CHART_BUILDERS)
+@dataclass(frozen=True, slots=True)
+class ChartKind:
+    key: str
+    title: str
+    describe: Callable[[Estimate], str]
+    draw: Callable[[Estimate, ChartSize], pygal.graph.graph.Graph]
+
+
+CHART_KINDS = (
+    ChartKind(
+        "cumulative",
+        "What a conversation costs by its length, and how many get that far",
+        _describe_cumulative,
+        cumulative_by_turn,
+    ),
+    ChartKind(
+        "monthly", "Cost per month against conversations per month", _describe_monthly, monthly_by_sessions
+    ),
+    ChartKind("breakdown", "What each way's monthly cost is made of", _describe_breakdown, breakdown_bars),
+)
+CHARTS_BY_KEY = {kind.key: kind for kind in CHART_KINDS}
+CHART_KEYS = tuple(CHARTS_BY_KEY)
 
 
 def charts_for(result: Estimate) -> list[Chart]:
-    return [build(result) for build in CHART_BUILDERS.values()]
+    """The page's words for each chart; nothing is drawn."""
+    return [Chart(kind.key, kind.title, kind.describe(result)) for kind in CHART_KINDS]
 
 
-def chart_svg(result: Estimate, key: str) -> str:
-    """One chart drawn as an SVG document; KeyError for a key that is not a chart."""
-    return CHART_BUILDERS[key](result).svg()
+def chart_svg(result: Estimate, key: str, size: str = "large") -> str:
+    """One chart drawn as an SVG document; KeyError for a key or size that is not one."""
+    graph = CHARTS_BY_KEY[key].draw(result, SIZES[size])
+    svg = CONFIG_SCRIPT.sub("", TOOLTIP_DESC.sub("", graph.render(is_unicode=True)))
+    # pygal names each drawing with a random uuid; the key keeps the same inputs the same bytes.
+    return RANDOM_CHART_ID.sub(f"chart-{key}", svg)

@@ -1,29 +1,28 @@
-"""The estimator form: which raw values to read from a request and how to show every input.
+"""The estimator form: a Django form generated from the `Workload` model's inputs.
 
-Parsing is not done here: `pricing.workload.parse_workload` (through `estimator.services`) is the one
-place that decides what a valid input is, so the page, the API and the CLI give the same messages.
-This module only turns `pricing.workload.FIELDS` into rows a template can render, each with the
-value the user typed (never lost, even when it is wrong) and that field's errors.
+Every input of `pricing.workload.INPUTS` becomes a form field with its label, unit, help, range and
+group. Fields take text as typed: parsing is not done here but in `clean()`, which hands the raw values to
+`estimator.services.workload_and_sheet` (and so to `pricing.workload.parse_workload`), the one place that
+decides what a valid input is, so the page, the API and the CLI give the same messages. A bound field
+shows what the user typed (never lost, even when wrong), else the parsed or default value.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from pricing.catalog import today
-from pricing.models import LanguageModel
-from pricing.sheet import decimal_str
-from pricing.workload import FIELDS, FIELDS_BY_NAME, GROUPS, InputField
+from django import forms
+from django.forms.boundfield import BoundField
 
-# Groups a first-time user needs; the others start collapsed.
-OPEN_GROUPS = frozenset({"traffic", "conversation", "tools"})
+from estimator.services import EstimateInputError, workload_and_sheet
+from pricing.sheet import PriceSheet, decimal_str
+from pricing.workload import FIELDS, GROUPS, INPUTS, InputField, Workload
+
 BOOL_CHOICES = (("true", "Yes"), ("false", "No"))
 CHOICE_LABELS = {
-    "standard": "Standard",
-    "flex": "Flex (slower, cheaper)",
-    "fast": "Fast (priority)",
     "auto": "auto (drop the oldest when full)",
     "geometric": "Spread around the mean (geometric)",
     "fixed": "All the same length",
@@ -36,14 +35,17 @@ TOKEN_FIELDS = (
     "user_message_tokens",
     "assistant_reply_tokens",
 )
+# Always open: what every agent has (its traffic, its conversations, its tools) and the engineering
+# cost that is in every verdict. The others open when the workload uses them.
+BASE_GROUPS = frozenset({"traffic", "conversation", "tools", "build"})
 
 
-def raw_inputs(data) -> dict:
+def raw_inputs(data: Mapping[str, Any]) -> dict[str, Any]:
     """The workload inputs present in a QueryDict (GET or POST); other keys (csrf, preset) are ignored."""
     return {spec.name: data.get(spec.name) for spec in FIELDS if spec.name in data}
 
 
-def parsed_inputs(raw: dict) -> dict:
+def parsed_inputs(raw: dict[str, Any]) -> dict[str, Any]:
     """What the form asks the estimator for: the length box and the histogram box are alternatives, so
     only the one the chosen distribution reads is sent (the other keeps its text on the page)."""
     inputs = dict(raw)
@@ -54,11 +56,11 @@ def parsed_inputs(raw: dict) -> dict:
     return inputs
 
 
-def display_value(spec: InputField, value) -> str:
+def display_value(spec: InputField, value: object) -> str:
     if value is None:
         return ""
     if spec.kind == "histogram":
-        return ", ".join(f"{turns}:{weight}" for turns, weight in value)
+        return ", ".join(f"{turns}:{weight}" for turns, weight in value)  # type: ignore[attr-defined]
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
@@ -66,7 +68,7 @@ def display_value(spec: InputField, value) -> str:
     return str(value)
 
 
-def _range_text(spec: InputField) -> str:
+def range_text(spec: InputField) -> str:
     if spec.kind not in ("int", "decimal", "optional_int"):
         return ""
     low = f"{spec.minimum:,}"
@@ -75,50 +77,75 @@ def _range_text(spec: InputField) -> str:
     return f"{'above ' if spec.minimum_exclusive else ''}{low} to {spec.maximum:,}"
 
 
-@dataclass
-class ModelOption:
-    value: str
-    label: str
-    selected: bool
+def default_text(spec: InputField, default_model: str) -> str:
+    if spec.kind == "model":
+        return default_model or "none"
+    if spec.kind == "int":
+        return f"{spec.default:,}"
+    if spec.kind == "bool":
+        return "yes" if spec.default else "no"
+    return display_value(spec, spec.default) or "none"
 
 
-@dataclass
-class FieldRow:
-    name: str
-    label: str
-    unit: str
-    help: str
-    kind: str
-    value: str
-    default: str
-    range_text: str
-    errors: list[str]
-    choices: list[tuple[str, str]] = field(default_factory=list)
-    current_models: list[ModelOption] = field(default_factory=list)
-    retiring_models: list[ModelOption] = field(default_factory=list)
-    retired_models: list[ModelOption] = field(default_factory=list)
+class OptionSelect(forms.Select):
+    """A select whose options in `disabled` are listed but cannot be chosen (the label says why)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.disabled: set[str] = set()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in self.disabled and not selected:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+class InputBoundField(BoundField):
+    def value(self) -> str:
+        """What the user typed when there is something, else the parsed (or default) value."""
+        typed = self.form.data.get(self.name)
+        if typed is not None and (typed != "" or self.field.spec.kind != "model"):
+            return str(typed)
+        return self.form.shown.get(self.name, "")
+
+
+class WorkloadField(forms.CharField):
+    """One input, as typed text; its metadata comes from the Workload model."""
+
+    bound_field_class = InputBoundField
+
+    def __init__(self, spec: InputField, default: str):
+        self.spec = spec
+        self.unit = spec.unit
+        self.group = spec.group
+        self.range_text = range_text(spec)
+        self.default_text = default
+        described = {"aria-describedby": f"help-{spec.name} err-{spec.name}"}
+        if spec.kind in ("bool", "choice", "model"):
+            widget: forms.Widget = OptionSelect(attrs=described)
+        else:
+            numeric = spec.kind in ("int", "optional_int")
+            attrs = {**described, "autocomplete": "off"}
+            if spec.kind == "histogram":
+                attrs.update(spellcheck="false", placeholder="1:40, 2:25, 10:5")
+            else:
+                attrs["inputmode"] = "numeric" if numeric else "decimal"
+            widget = forms.TextInput(attrs=attrs)
+        super().__init__(label=spec.label, help_text=spec.help, required=False, strip=False, widget=widget)
+        # Text is checked once, by parse_workload in the form's clean(), in the project's words.
+        self.validators = []
+        # Field.__init__ keeps a copy of the widget: the choices go on that copy.
+        if spec.kind == "bool":
+            self.widget.choices = list(BOOL_CHOICES)  # type: ignore[attr-defined]
+        elif spec.kind == "choice":
+            self.widget.choices = [(c, CHOICE_LABELS.get(c, c)) for c in spec.choices]  # type: ignore[attr-defined]
 
     @property
-    def input_id(self) -> str:
-        return f"id_{self.name}"
-
-    @property
-    def widget(self) -> str:
-        if self.kind in ("bool", "choice"):
-            return "select"
-        if self.kind == "model":
-            return "model"
-        if self.kind == "histogram":
-            return "text"
-        return "number"
-
-    @property
-    def step(self) -> str:
-        return "1" if self.kind in ("int", "optional_int") else "any"
-
-    @property
-    def inputmode(self) -> str:
-        return "numeric" if self.kind in ("int", "optional_int") else "decimal"
+    def kind(self) -> str:
+        """The widget family, for the page's layout: number, select, model or text."""
+        kinds = {"bool": "select", "choice": "select", "model": "model", "histogram": "text"}
+        return kinds.get(self.spec.kind, "number")
 
 
 @dataclass
@@ -126,82 +153,91 @@ class FieldGroup:
     key: str
     title: str
     open: bool
-    rows: list[FieldRow]
+    fields: list[BoundField]
 
     @property
     def has_errors(self) -> bool:
-        return any(row.errors for row in self.rows)
+        return any(field.errors for field in self.fields)
 
 
-def model_options(
-    models: list[LanguageModel], selected: str, today: date
-) -> tuple[list[ModelOption], list[ModelOption], list[ModelOption]]:
-    """Current models, those with a shutdown scheduled, and those shut down, each labelled with its date."""
-    current, retiring, retired = [], [], []
-    for model in models:
-        if model.shutdown_date is None:
-            current.append(ModelOption(model.id, model.id, model.id == selected))
-        elif model.shutdown_date > today:
-            label = f"{model.id} (shuts down {model.shutdown_date.isoformat()})"
-            retiring.append(ModelOption(model.id, label, model.id == selected))
-        else:
-            label = f"{model.id} (shut down {model.shutdown_date.isoformat()})"
-            retired.append(ModelOption(model.id, label, model.id == selected))
-    return current, retiring, retired
+def _number(text: object) -> Decimal:
+    try:
+        return Decimal(str(text).replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
 
 
-def build_groups(
-    values: dict[str, str],
-    errors: dict[str, list[str]],
-    models: list[LanguageModel],
-    default_model: str,
-) -> list[FieldGroup]:
-    """Every input as a row, grouped as in `GROUPS`; `values` holds what to show (typed or default)."""
-    rows_by_group: dict[str, list[FieldRow]] = {key: [] for key, _ in GROUPS}
-    for spec in FIELDS:
-        if spec.kind == "model":
-            default = default_model
-        elif spec.kind == "int":
-            default = f"{spec.default:,}"
-        elif spec.kind == "bool":
-            default = "yes" if spec.default else "no"
-        else:
-            default = display_value(spec, spec.default)
-        row = FieldRow(
-            name=spec.name,
-            label=spec.label,
-            unit=spec.unit,
-            help=spec.help,
-            kind=spec.kind,
-            value=values.get(spec.name, default) or ("" if spec.kind != "model" else default),
-            default=default if default != "" else "none",
-            range_text=_range_text(spec),
-            errors=errors.get(spec.name, []),
+def groups_in_use(values: Mapping[str, object]) -> set[str]:
+    """The groups that set the ways apart for these inputs: retrieval, code and your own loop's hosting."""
+    used = set(BASE_GROUPS)
+    if any(_number(values.get(name)) for name in ("file_search_calls_per_turn", "vector_store_gb")):
+        used.add("retrieval")
+    if _number(values.get("upload_gb_per_session")):
+        used.add("retrieval")
+    if _number(values.get("code_interpreter_calls_per_turn")):
+        used.add("code")
+    loop = ("retrieval_infra_usd_per_month", "sandbox_usd_per_hour", "history_limit_tokens")
+    prunes = str(values.get("keep_tool_results_in_history", "")).strip().lower() in (
+        "false",
+        "0",
+        "no",
+        "off",
+    )
+    if used & {"retrieval", "code"} or prunes or any(_number(values.get(name)) for name in loop):
+        used.add("loop")
+    return used
+
+
+class WorkloadForm(forms.Form):
+    """Every workload input; valid when the estimator can price it (`workload` and `sheet` are set)."""
+
+    def __init__(self, data: Mapping[str, Any], *, default_model: str = "") -> None:
+        super().__init__(data)
+        self.default_model = default_model
+        for spec in FIELDS:
+            self.fields[spec.name] = WorkloadField(spec, default_text(spec, default_model))
+        self.workload: Workload | None = None
+        self.sheet: PriceSheet | None = None
+        self.shown: dict[str, str] = {
+            spec.name: display_value(spec, spec.default) for spec in FIELDS if spec.kind != "model"
+        }
+        self.shown["model"] = default_model
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            self.workload, self.sheet = workload_and_sheet(parsed_inputs(raw_inputs(self.data)))
+        except EstimateInputError as exc:
+            for name, messages in exc.errors.items():
+                self.add_error(name if name in self.fields else None, list(messages))
+            return self.cleaned_data
+        self.shown.update(
+            (name, display_value(INPUTS[name], value)) for name, value in self.workload.to_dict().items()
         )
-        if spec.kind == "bool":
-            row.choices = list(BOOL_CHOICES)
-        elif spec.kind == "choice":
-            row.choices = [(choice, CHOICE_LABELS.get(choice, choice)) for choice in spec.choices]
-        elif spec.kind == "model":
-            row.current_models, row.retiring_models, row.retired_models = model_options(
-                models, row.value, today()
-            )
-        rows_by_group[spec.group].append(row)
-    return [
-        FieldGroup(
-            key, title, key in OPEN_GROUPS or any(r.errors for r in rows_by_group[key]), rows_by_group[key]
+        self.shown["turns_histogram"] = display_value(
+            INPUTS["turns_histogram"], self.workload.turns_histogram
         )
-        for key, title in GROUPS
-    ]
+        return self.cleaned_data
 
+    def offer_models(self, choices: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        self.fields["model"].widget.choices = choices  # type: ignore[attr-defined]
 
-def form_values(raw: dict, workload_values: dict | None) -> dict[str, str]:
-    """What each input shows: the typed text when there is one, else the parsed (or preset) value."""
-    shown = {}
-    if workload_values:
-        for name, value in workload_values.items():
-            if name in FIELDS_BY_NAME:
-                shown[name] = display_value(FIELDS_BY_NAME[name], value)
-    for name, value in raw.items():
-        shown[name] = "" if value is None else str(value)
-    return shown
+    def offer_tiers(self, choices: list[tuple[str, str]], lacking: set[str]) -> None:
+        widget = self.fields["service_tier"].widget
+        widget.choices = choices  # type: ignore[attr-defined]
+        widget.disabled = lacking  # type: ignore[attr-defined]
+
+    @property
+    def errors_by_field(self) -> dict[str, list[str]]:
+        return {name: list(messages) for name, messages in self.errors.items()}
+
+    def groups(self) -> list[FieldGroup]:
+        """Every input grouped as in `GROUPS`, those that matter for these inputs (or hold an error) open."""
+        values = {name: self[name].value() for name in self.fields}
+        in_use = groups_in_use(values)
+        bound: dict[str, list[BoundField]] = {key: [] for key, _ in GROUPS}
+        for spec in FIELDS:
+            bound[spec.group].append(self[spec.name])
+        return [
+            FieldGroup(key, title, key in in_use or any(f.errors for f in bound[key]), bound[key])
+            for key, title in GROUPS
+        ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from estimator.forms import _range_text, display_value
+from estimator.forms import display_value, range_text
 from pricing.engine import BREAKDOWN_CATEGORIES, CACHE_MIN_TOKENS
 from pricing.models import ApiSurface, LanguageModel
 from pricing.workload import FIELDS, GROUPS
@@ -21,7 +21,7 @@ def how_we_calculate_context() -> dict:
                 default = "none"
             else:
                 default = display_value(spec, spec.default)
-            allowed = ", ".join(spec.choices) if spec.choices else _range_text(spec)
+            allowed = ", ".join(spec.choices) if spec.choices else range_text(spec)
             if spec.kind == "bool":
                 allowed = "yes or no"
             if spec.kind == "histogram":

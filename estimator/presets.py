@@ -20,8 +20,8 @@ class Preset:
 PRESETS: tuple[Preset, ...] = (
     Preset(
         "support_bot",
-        "Support bot with function tools",
-        "Looks up orders and accounts through a few function tools.",
+        "Support bot with a help centre and order tools",
+        "Answers from a help-centre knowledge base (file search) and looks up orders with function tools.",
         {
             "sessions_per_month": "20000",
             "turns_per_session": "6",
@@ -29,9 +29,12 @@ PRESETS: tuple[Preset, ...] = (
             "tool_schema_tokens": "900",
             "user_message_tokens": "80",
             "assistant_reply_tokens": "250",
-            "function_calls_per_turn": "1.5",
+            "function_calls_per_turn": "1",
             "tool_call_tokens": "60",
             "tool_result_tokens": "400",
+            "file_search_calls_per_turn": "0.5",
+            "vector_store_gb": "2",
+            "retrieval_infra_usd_per_month": "50",
             "session_minutes": "8",
         },
     ),
@@ -77,8 +80,11 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         "coding_agent",
         "Coding agent with many tool rounds",
-        "Reads and edits files in a long loop of function calls, with reasoning.",
+        "Reads and edits files in a long loop of function calls on a reasoning model; your own loop drops "
+        "old file contents from its history.",
         {
+            "model": "gpt-5.4",
+            "keep_tool_results_in_history": "false",
             "sessions_per_month": "3000",
             "turns_per_session": "12",
             "system_prompt_tokens": "4000",

@@ -1,32 +1,32 @@
-"""What the estimator pages show: an `Estimate` arranged for templates, and the page's whole context.
+"""What the estimator pages show of an estimate: an `Estimate` arranged for templates.
 
 The numbers are the engine's, untouched (templates round them only for display and carry the exact
-decimal in `data-value`); this module adds the comparisons a reader wants: which way is cheapest, by
-how much in dollars and percent, and the break-even of building your own loop.
+decimal in `data-value`); this module adds what a reader needs around them: the verdict in words
+(`estimator.verdict`), each way's comparison with the cheapest and its break-even, the rates the
+estimate used (`estimator.rates`) and where each chart is drawn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from estimator.charts import Chart, charts_for
-from estimator.forms import FieldGroup, build_groups, form_values, parsed_inputs, raw_inputs
-from estimator.presets import PRESETS, PRESETS_BY_KEY
-from estimator.services import EstimateInputError, estimate_compute
-from pricing.catalog import PriceTableError, default_model_id, models_in_display_order
-from pricing.engine import APPROACHES, ApproachEstimate, Engineering, Estimate, Verdict
+from estimator.rates import RateGroup, ScheduledEffect, rates_used
+from estimator.verdict import VerdictView
+from pricing.engine import APPROACHES, ApproachEstimate, Engineering, Estimate
 from pricing.engine.approaches import short_label
 from pricing.engine.population import Population
 from pricing.engine.results import Comparison
 from pricing.sheet import PriceSheet, SurfaceLifecycle
-from pricing.workload import FIELDS_BY_NAME, Workload
+from pricing.workload import Workload
 
 
 @dataclass
@@ -58,7 +58,7 @@ class WayView:
 
 @dataclass
 class ChartLink:
-    """A chart as the page shows it: its words here, its picture at `url` (drawn by its own request)."""
+    """A chart as the page shows it: its words here, its picture at `url` (`small_url` on a phone)."""
 
     chart: Chart
     url: str
@@ -75,6 +75,10 @@ class ChartLink:
     def description(self) -> str:
         return self.chart.description
 
+    @property
+    def small_url(self) -> str:
+        return f"{self.url}{'&' if '?' in self.url else '?'}size=small"
+
 
 def live_chart_url(key: str, query: str) -> str:
     return f"{reverse('chart', args=[key])}?{query}"
@@ -85,7 +89,10 @@ class ResultsView:
     estimate: Estimate
     ways: list[WayView]
     charts: list[ChartLink]
-    query: str  # canonical inputs as a query string: export links and "Edit a copy"
+    query: str  # every input as a query string: "Edit a copy"
+    short_query: str = ""  # only the inputs off their default (and the model): exports, charts, tables
+    rates: list[RateGroup] = field(default_factory=list)
+    scheduled: list[ScheduledEffect] = field(default_factory=list)
 
     @property
     def sheet(self) -> PriceSheet:
@@ -104,31 +111,20 @@ class ResultsView:
         return self.estimate.population
 
     @property
-    def verdict(self) -> Verdict:
-        return self.estimate.verdict
+    def verdict(self) -> VerdictView:
+        return VerdictView(self.estimate)
 
     @property
-    def live_ways(self) -> list[WayView]:
-        return [w for w in self.ways if w.is_live]
+    def by_key(self) -> dict[str, WayView]:
+        return {way.key: way for way in self.ways}
 
     @property
     def cheapest(self) -> WayView:
         return next(w for w in self.ways if w.cheapest)
 
     @property
-    def cheapest_ways(self) -> list[WayView]:
-        """Every live way at the lowest monthly cost with engineering: ties are shown as ties."""
-        return [w for w in self.ways if w.cheapest]
-
-    @property
     def all_tied(self) -> bool:
-        return self.verdict.all_tied
-
-    @property
-    def runner_up(self) -> WayView | None:
-        """The next cheapest live way: what the verdict compares the cheapest with."""
-        others = [w for w in self.live_ways if not w.cheapest]
-        return min(others, key=lambda w: w.way.per_month_with_engineering_usd) if others else None
+        return self.estimate.verdict.all_tied
 
     @property
     def baselines(self) -> list[WayView]:
@@ -136,16 +132,17 @@ class ResultsView:
         return [w for w in self.ways if not w.is_live]
 
     @property
+    def model_shut_down(self) -> bool:
+        shutdown = self.sheet.model_shutdown_date
+        return shutdown is not None and shutdown <= self.sheet.as_of
+
+    @property
     def shared_inputs(self) -> dict[str, str]:
         """Every input as the share form posts it."""
         return query_inputs(self.estimate.to_dict()["inputs"])
 
     @property
-    def own_loop(self) -> WayView:
-        return next(w for w in self.ways if w.key == "chat_completions")
-
-    @property
-    def breakdown_rows(self) -> list[dict]:
+    def breakdown_rows(self) -> list[dict[str, Any]]:
         """One row per cost category, with each way's figure: the table beside the stacked bars."""
         rows = []
         for index, line in enumerate(self.ways[0].way.breakdown):
@@ -161,9 +158,11 @@ class ResultsView:
 
 def results_view(result: Estimate, chart_url: Callable[[str], str] | None = None) -> ResultsView:
     """The page's view of an estimate; `chart_url(key)` says where each chart is drawn (default: live)."""
-    query = urlencode(query_inputs(result.to_dict()["inputs"]))
+    inputs = result.to_dict()["inputs"]
+    query = urlencode(query_inputs(inputs))
+    short_query = urlencode(query_inputs(inputs, only_changed=True))
     if chart_url is None:
-        chart_url = partial(live_chart_url, query=query)
+        chart_url = partial(live_chart_url, query=short_query)
     months = result.engineering.break_even_months
     ways = [
         WayView(
@@ -182,73 +181,23 @@ def results_view(result: Estimate, chart_url: Callable[[str], str] | None = None
         ways=ways,
         charts=[ChartLink(chart, chart_url(chart.key)) for chart in charts_for(result)],
         query=query,
+        short_query=short_query,
+        rates=rates_used(result.sheet, result.workload),
     )
 
 
-def query_inputs(inputs: dict) -> dict[str, str]:
-    """The inputs as a query string carries them: the histogram as `turns:weight` pairs, no nulls."""
+DEFAULTS = Workload().to_dict()
+
+
+def query_inputs(inputs: dict[str, Any], *, only_changed: bool = False) -> dict[str, str]:
+    """The inputs as a query string carries them: the histogram as `turns:weight` pairs, no nulls.
+    `only_changed` leaves out inputs at their default (the model always stays): the same estimate in
+    a shorter URL, for the charts a page links three times over."""
     values = {}
     for name, value in inputs.items():
-        if value is None:
+        if value is None or (only_changed and name != "model" and value == DEFAULTS.get(name)):
             continue
         if name == "turns_histogram":
             value = ",".join(f"{turns}:{weight}" for turns, weight in value)
         values[name] = "true" if value is True else "false" if value is False else str(value)
     return values
-
-
-@dataclass
-class EstimatorPage:
-    groups: list[FieldGroup]
-    values: dict[str, str]
-    errors: dict[str, list[str]]
-    results: ResultsView | None
-    preset: str
-    table_error: str = ""
-
-    def as_context(self) -> dict:
-        return {
-            "groups": self.groups,
-            "values": self.values,
-            "errors": self.errors,
-            "results": self.results,
-            "presets": PRESETS,
-            "preset": self.preset,
-            "table_error": self.table_error,
-            "error_count": sum(len(messages) for messages in self.errors.values()),
-            "error_items": [
-                (name, FIELDS_BY_NAME[name].label if name in FIELDS_BY_NAME else name, messages)
-                for name, messages in self.errors.items()
-            ],
-        }
-
-
-def estimator_page(data, overrides: dict[str, str] | None = None) -> EstimatorPage:
-    """The form and results for a request's inputs (GET query or POST body).
-
-    `preset=<key>` starts from that preset; typed inputs win over it, and `overrides` (token counts)
-    win over both. Bad inputs come back as per-field errors with every typed value kept.
-    """
-    preset = PRESETS_BY_KEY.get(data.get("preset") or "")
-    raw = {**(preset.inputs if preset else {}), **raw_inputs(data), **(overrides or {})}
-    errors: dict[str, list[str]] = {}
-    result = None
-    table_error = ""
-    try:
-        result = estimate_compute(parsed_inputs(raw))
-    except EstimateInputError as exc:
-        errors = exc.errors
-    try:
-        default_model = default_model_id()
-    except PriceTableError as exc:
-        default_model, table_error = "", str(exc)
-    values = form_values(raw, result.to_dict()["inputs"] if result else None)
-    groups = build_groups(values, errors, models_in_display_order(), default_model)
-    return EstimatorPage(
-        groups=groups,
-        values=values,
-        errors=errors,
-        results=results_view(result) if result else None,
-        preset=preset.key if preset else "",
-        table_error=table_error,
-    )

@@ -8,19 +8,21 @@ version 1 shows the result stored for it when version 2 arrived (migration 0002)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from estimator.forms import display_value
 from estimator.models import Scenario
+from estimator.rates import RateChange, rate_changes, rates_used, scheduled_effects
 from estimator.results import ResultsView, query_inputs, results_view
 from estimator.services import EstimateInputError, estimate_compute, estimate_priced, workload_and_sheet
 from pricing.engine import APPROACHES, Estimate
 from pricing.engine.approaches import label
 from pricing.sheet import sheet_from_dict
-from pricing.workload import parse_workload
+from pricing.workload import INPUTS, parse_workload
 
 
 def save_scenario(raw: dict) -> Scenario:
@@ -38,6 +40,8 @@ def scenario_estimate(scenario: Scenario) -> Estimate:
 
 @dataclass
 class PriceChange:
+    """One way's monthly cost with the saved prices and with today's."""
+
     key: str
     label: str
     then_usd: Decimal
@@ -46,6 +50,10 @@ class PriceChange:
     @property
     def change_usd(self) -> Decimal:
         return self.now_usd - self.then_usd
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        return None if not self.then_usd else self.change_usd / self.then_usd * 100
 
 
 @dataclass
@@ -57,6 +65,38 @@ class SharedView:
     prices_differ: bool
     changes: list[PriceChange]
     version_1: dict | None = None
+    rate_changes: list[RateChange] = field(default_factory=list)
+
+    @property
+    def cheapest_then(self) -> tuple[str, ...]:
+        return self.results.estimate.verdict.cheapest if self.results else ()
+
+    @property
+    def cheapest_now(self) -> tuple[str, ...]:
+        return self.today.verdict.cheapest if self.today else ()
+
+    @property
+    def cheapest_changes(self) -> bool:
+        return self.prices_differ and self.cheapest_then != self.cheapest_now
+
+    @property
+    def summary(self) -> str:
+        """The verdict in one line: the page's description and its Open Graph text."""
+        if self.results is None:
+            return f"Cheapest per month under cost model version 1: {self.version_1_cheapest_label}."
+        return self.results.verdict.summary
+
+    @property
+    def inputs(self) -> list[tuple[str, str, str, str]]:
+        """(name, label, value as a person reads it, unit) for every saved input."""
+        rows = []
+        for name, value in self.scenario.inputs.items():
+            spec = INPUTS.get(name)
+            shown = "none" if value is None else display_value(spec, value) if spec else str(value)
+            if spec and spec.kind == "bool":
+                shown = "yes" if value else "no"
+            rows.append((name, spec.label if spec else name, shown, spec.unit if spec else ""))
+        return rows
 
     @property
     def edit_query(self) -> str:
@@ -92,7 +132,14 @@ def shared_view(scenario: Scenario, compare: bool = True) -> SharedView:
             today_error = " ".join(message for messages in exc.errors.values() for message in messages)
     differ = today is not None and today.sheet.fingerprint() != result.sheet.fingerprint()
     changes = []
+    results = results_view(result, chart_url=lambda key: reverse("scenario-chart", args=[scenario.slug, key]))
+    rates_then_now: list[RateChange] = []
+    if today is not None:
+        # Announced changes are today's news: what they do to this estimate, priced from today's figures.
+        results.scheduled = scheduled_effects(today)
     if differ:
+        assert today is not None
+        rates_then_now = rate_changes(results.rates, rates_used(today.sheet, today.workload))
         changes = [
             PriceChange(
                 key,
@@ -104,11 +151,10 @@ def shared_view(scenario: Scenario, compare: bool = True) -> SharedView:
         ]
     return SharedView(
         scenario=scenario,
-        results=results_view(
-            result, chart_url=lambda key: reverse("scenario-chart", args=[scenario.slug, key])
-        ),
+        results=results,
         today=today,
         today_error=today_error,
         prices_differ=differ,
         changes=changes,
+        rate_changes=rates_then_now,
     )

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from estimator.api import api
 from estimator.ratelimit import ratelimit
-from estimator.views import health, pages, share, tokens
+from estimator.views import health, pages, share, tables, tokens
 
 # Password guessing: at most 10 admin login attempts per client per 5 minutes (POSTs only).
 admin.site.login = ratelimit("admin-login", limit=10, period=300, what="login attempts")(admin.site.login)
@@ -18,6 +18,8 @@ urlpatterns = [
     # The estimator in the browser (issue 4).
     path("", pages.estimator, name="estimator"),
     path("how-we-calculate", pages.how_we_calculate, name="how-we-calculate"),
+    path("prices", tables.prices, name="prices"),
+    path("compare", tables.compare, name="compare"),
     path("tokens/count", tokens.count, name="token-count"),
     path("share", share.share, name="share"),
     path("s/<slug:slug>", share.scenario, name="scenario"),

@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
+from django.http import QueryDict
 
+from estimator.money import price, round_half_up, usd
+from estimator.verdict import way_name
 from pricing import catalog
+from pricing.engine.approaches import short_label
+from pricing.models import FIRST_LISTED
 from pricing.sheet import decimal_str
+from pricing.workload import INPUTS
 
 register = template.Library()
-
-
-def _round(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-@register.filter
-def usd(value) -> str:
-    """$1,234.56 for a dollar or more; small amounts keep 4 significant digits ($0.01181)."""
-    if value is None or value == "":
-        return ""
-    amount = Decimal(value)
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    if amount == 0:
-        return "$0.00"
-    if amount >= 1:
-        return f"{sign}${_round(amount, 2):,.2f}"
-    # Below a dollar: enough places for 4 significant digits, at least 2, at most 8.
-    places = min(8, max(2, 3 - amount.adjusted()))
-    text = f"{_round(amount, places):,.{places}f}".rstrip("0")
-    if len(text.split(".")[1]) < 2:
-        text = f"{_round(amount, 2):.2f}"
-    return f"{sign}${text}"
+register.filter("usd", usd)
+register.filter("price", price)
 
 
 @register.filter
@@ -54,11 +38,18 @@ def thousands(value) -> str:
 
 
 @register.filter
+def thousands_text(value: str) -> str:
+    """An exact number written out with thousands separators: 1047576 -> 1,047,576, 1.5 stays 1.5."""
+    whole, dot, fraction = str(value).partition(".")
+    return f"{int(whole):,}{dot}{fraction}" if whole.lstrip("-").isdigit() else str(value)
+
+
+@register.filter
 def count(value) -> str:
     """An expected count for reading: 11,200 or 8,755.2 (one decimal at most; data-value keeps all)."""
     if value is None or value == "":
         return ""
-    number = _round(Decimal(value), 1)
+    number = round_half_up(Decimal(value), 1)
     text = f"{number:,.1f}"
     return text[:-2] if text.endswith(".0") else text
 
@@ -67,10 +58,80 @@ def count(value) -> str:
 def one_decimal(value) -> str:
     if value is None:
         return ""
-    return f"{_round(Decimal(value), 1):,.1f}"
+    return f"{round_half_up(Decimal(value), 1):,.1f}"
 
 
 @register.simple_tag
 def price_freshness() -> dict:
     """The version and date of the prices in force, and how fresh they are, for every page's footer."""
     return catalog.price_table_freshness()
+
+
+@register.filter
+def signed_pct(value) -> str:
+    """A change in percent with its sign: +5.0 %, −3.2 %, no change."""
+    if value is None:
+        return "from nothing"
+    number = round_half_up(Decimal(value), 1)
+    if number == 0:
+        return "no change"
+    return f"{'+' if number > 0 else '−'}{abs(number):,.1f} %"
+
+
+@register.filter
+def since(value) -> str:
+    """A row's start date; rows with no known start (genai-prices lists no date) say so."""
+    if value is None:
+        return ""
+    if value.isoformat() == FIRST_LISTED:
+        return "as first listed"
+    return value.isoformat()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def subject(verdict, key: str) -> str:
+    """The way as the subject of a sentence: "The Responses API", "Your own loop"."""
+    return way_name(key, start=True)
+
+
+@register.filter
+def name(verdict, key: str) -> str:
+    """The way inside a sentence: "the Responses API", "your own loop"."""
+    return way_name(key)
+
+
+@register.filter
+def way_short(key: str) -> str:
+    return short_label(key)
+
+
+@register.filter
+def with_model(query: str, model: str) -> str:
+    """The same inputs as a query string, with another model."""
+    values = QueryDict(query, mutable=True)
+    values["model"] = model
+    return values.urlencode()
+
+
+@register.filter
+def oob_widget(bound) -> str:
+    """A form field's input, marked to replace the one on the page out of band (a counted token field)."""
+    return bound.as_widget(attrs={"hx-swap-oob": "true", "class": "just-counted"})
+
+
+@register.filter
+def input_label(name: str) -> str:
+    """An input's label, as the form shows it ("Turns per conversation", not `turns_per_session`)."""
+    spec = INPUTS.get(name)
+    return spec.label if spec else name
+
+
+@register.filter
+def input_unit(name: str) -> str:
+    spec = INPUTS.get(name)
+    return spec.unit if spec else ""

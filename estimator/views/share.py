@@ -9,14 +9,15 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST, require_safe
 
 from estimator.budget import spends_compute
-from estimator.charts import CHART_KEYS, chart_svg
+from estimator.charts import CHART_KEYS, SIZES, chart_svg
 from estimator.exports import estimate_csv, estimate_json
 from estimator.forms import raw_inputs
 from estimator.models import Scenario
+from estimator.page import estimator_page
 from estimator.ratelimit import ratelimit
-from estimator.results import estimator_page
 from estimator.scenarios import SharedView, save_scenario, shared_view
 from estimator.services import EstimateInputError, estimate_compute
+from pricing.engine import Estimate
 
 
 @require_POST
@@ -78,10 +79,11 @@ def export_scenario(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 CHART_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 
 
-def _svg(result, key: str, max_age: int) -> HttpResponse:
-    if key not in CHART_KEYS:
-        raise Http404(f"Charts are {', '.join(CHART_KEYS)}.")
-    response = HttpResponse(chart_svg(result, key), content_type="image/svg+xml; charset=utf-8")
+def _svg(request: HttpRequest, result: Estimate, key: str, max_age: int) -> HttpResponse:
+    size = request.GET.get("size") or "large"
+    if key not in CHART_KEYS or size not in SIZES:
+        raise Http404(f"Charts are {', '.join(CHART_KEYS)}, in sizes {', '.join(SIZES)}.")
+    response = HttpResponse(chart_svg(result, key, size), content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = f"public, max-age={max_age}"
     return response
 
@@ -96,7 +98,7 @@ def chart_live(request: HttpRequest, key: str) -> HttpResponse:
     except EstimateInputError as exc:
         return JsonResponse({"errors": exc.errors}, status=400)
     # Today's prices: a short lifetime, so a price edit shows within minutes.
-    return _svg(result, key, max_age=300)
+    return _svg(request, result, key, max_age=300)
 
 
 @require_safe
@@ -107,4 +109,4 @@ def chart_scenario(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     if view.results is None:
         raise Http404("A link saved under cost model version 1 has no charts: edit a copy to draw them.")
     # A shared scenario never changes: its chart can be kept for a day.
-    return _svg(view.results.estimate, key, max_age=86400)
+    return _svg(request, view.results.estimate, key, max_age=86400)

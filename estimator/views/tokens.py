@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from estimator.budget import spends_compute
 from estimator.forms import TOKEN_FIELDS
+from estimator.page import estimator_page
 from estimator.ratelimit import ratelimit
-from estimator.results import estimator_page
 from estimator.tokencount import TEXT_FIELDS, TokenCountError, count_tokens
 from pricing.catalog import PriceTableError, default_model_id
 
@@ -74,9 +74,9 @@ def count(request: HttpRequest) -> HttpResponse:
     }
     if request.htmx:
         # htmx only swaps 2xx responses: the errors are in the fragment, so it is a 200.
-        page = estimator_page(data, overrides)
-        rows = [row for group in page.groups for row in group.rows if row.name in overrides]
-        response = render(request, f"{TEMPLATE}#token_result", {**context, "counted_rows": rows})
+        page = estimator_page(data, overrides, with_form=False)
+        fields = [page.form[name] for name in overrides]
+        response = render(request, f"{TEMPLATE}#token_result", {**context, "counted_fields": fields})
         if counted:
             # After the settle: the out-of-band inputs must hold the counts before the form is re-sent.
             response["HX-Trigger-After-Settle"] = "tokens-counted"

@@ -164,3 +164,98 @@ def test_admin_lists_shares_read_only(client, admin_client):
     detail = admin_client.get(f"/admin/estimator/scenario/{scenario.pk}/change/").content.decode()
     assert scenario.price_version in detail
     assert scenario.get_absolute_url() == f"/s/{scenario.slug}"
+
+
+def schedule_gpt41_input_price(to="3", days=1):
+    """A row that takes effect in `days` days: gpt-4.1's input price changes then."""
+    current = TokenPrice.objects.filter(model_id="gpt-4.1", service_tier="standard").order_by(
+        "-effective_from"
+    )[0]
+    current.pk = None
+    current.effective_from = today() + timedelta(days=days)
+    current.input_per_mtok = Decimal(to)
+    current.source = Source.ADMIN
+    current.save()
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", "", html).replace("&nbsp;", " ").split())
+
+
+def test_a_price_change_names_the_rate_old_and_new_and_what_it_does(client):
+    url = share(client)["Location"]
+    raise_gpt41_input_price("4")
+    html = client.get(url).content.decode()
+    text = text_of(html)
+    # The rate, old -> new, since when, and by how much.
+    assert f"Input: $2 → $4 per 1M tokens, since {today().isoformat()} (+100.0 %)" in text
+    assert text.count("→") == 1  # nothing else changed
+    # Each way's month: $11.808 -> $14.752, +24.9 %.
+    assert figures(html)[("responses", "change_pct")] == [str(Decimal("2.944") / Decimal("11.808") * 100)]
+    assert "+$2.94 (+24.9 %)" in text
+    # Your loop's engineering keeps the Responses API cheapest.
+    assert "The cheapest live way stays the same with today's prices: Responses API." in text
+
+
+def test_a_price_change_that_changes_the_cheapest_way_says_so(client):
+    # A file search a turn, no engineering cost, $60 a month of your own retrieval hosting: your loop's
+    # five small chunks beat the Responses API's twenty large ones ($88.57 against $101.50 a month), until
+    # input costs $1 a million: the hosted chunks get cheap, your hosting does not ($82.96 against $67.27).
+    inputs = {
+        **WORKED,
+        "build_hours": "0",
+        "maintenance_hours_per_month": "0",
+        "file_search_calls_per_turn": "1",
+        "retrieval_infra_usd_per_month": "60",
+    }
+    url = share(client, inputs)["Location"]
+    assert "Your own loop: $88.57 a month" in text_of(client.get(url).content.decode())
+    raise_gpt41_input_price("1")
+    text = text_of(client.get(url).content.decode())
+    assert "Input: $2 → $1 per 1M tokens" in text and "(−50.0 %)" in text
+    assert (
+        "The cheapest live way changes: with today's prices it is Responses API, not Your own loop." in text
+    )
+
+
+def test_the_share_page_describes_its_verdict_for_link_previews(client):
+    url = share(client)["Location"]
+    html = client.get(url).content.decode()
+    summary = (
+        "The Responses API: $11.81 a month; your own loop costs $745.14 (6,210.5 % more), for 1,000 "
+        "conversations on gpt-4.1."
+    )
+    assert f'<meta name="description" content="{summary}">' in html
+    assert f'<meta property="og:description" content="{summary}">' in html
+    assert f'<meta property="og:url" content="http://testserver{url}">' in html
+
+
+def test_the_share_page_lists_its_inputs_by_label(client):
+    html = client.get(share(client)["Location"]).content.decode()
+    assert (
+        '<tr><th scope="row">Turns per conversation</th>'
+        '<td data-label="Value" data-input="turns_per_session">2 '
+        '<span class="unit">user messages</span></td></tr>'
+    ) in html
+    assert '<th scope="row"><code>' not in html
+
+
+def test_the_share_page_shows_the_rates_it_was_priced_with(client):
+    url = share(client)["Location"]
+    raise_gpt41_input_price("4")
+    html = client.get(url).content.decode()
+    # The saved rate, not today's: the figures were made with it.
+    assert '<td data-rate="service_tiers.standard.input_per_mtok" data-value="2">$2</td>' in html
+    assert '<td data-rate="tools.file_search_per_kcalls" data-value="2.5">$2.50</td>' in html
+
+
+def test_a_scheduled_change_is_announced_on_the_estimator_and_the_share_page(client):
+    url = share(client)["Location"]
+    schedule_gpt41_input_price("3")
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    for html in (client.get(url).content.decode(), client.get("/?" + urlencode(WORKED)).content.decode()):
+        text = text_of(html)
+        assert f"Price change on {tomorrow}: gpt-4.1 input goes from $2 to $3 per 1M tokens." in text
+        # 1,472 uncached tokens a conversation at $1 more per million: +$1.47 on $11.81 a month.
+        assert "From then these inputs cost Responses API $13.28 a month (+12.5 % on today's prices)" in text
+        assert "the cheapest way stays the same" in text

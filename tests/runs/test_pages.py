@@ -53,16 +53,26 @@ def test_the_inspector_shows_each_call(client, support_run):
     assert response.status_code == 200
     html = response.content.decode()
     assert figures(html, "prompt_tokens")[1:] == [
-        "1203",
-        "1412",
-        "1543",
-        "1733",
-        "1839",
-        "2026",
-        "2118",
-        "2308",
+        "1,203",
+        "1,412",
+        "1,543",
+        "1,733",
+        "1,839",
+        "2,026",
+        "2,118",
+        "2,308",
     ]
-    assert figures(html, "cached_tokens") == ["0", "1152", "1408", "1536", "1664", "1792", "1920", "2048"]
+    # Thousands separators, as every table of the site writes counts.
+    assert figures(html, "cached_tokens") == [
+        "0",
+        "1,152",
+        "1,408",
+        "1,536",
+        "1,664",
+        "1,792",
+        "1,920",
+        "2,048",
+    ]
     assert figures(html, "completion_tokens")[1:] == ["14", "95", "16", "84", "32", "70", "16", "57"]
     assert figures(html, "cost_usd")[:2] == ["0.014156 USD", "0.002518"]  # (1203 * 2 + 14 * 8) / 1e6
     assert "<code>lookup_order</code>" in html

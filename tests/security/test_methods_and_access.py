@@ -27,6 +27,8 @@ GET_VIEWS = {
     "healthz": lambda ids: "/healthz",
     "": lambda ids: "/",
     "how-we-calculate": lambda ids: "/how-we-calculate",
+    "prices": lambda ids: "/prices",
+    "compare": lambda ids: "/compare?model=gpt-4.1",
     "api/estimate": lambda ids: "/api/estimate",
     "api/prices": lambda ids: "/api/prices",
     "api/prices/<model>": lambda ids: f"/api/prices/{ids['model']}",
