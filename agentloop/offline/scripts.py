@@ -67,11 +67,11 @@ class Script:
         return registry
 
 
-def _require(data: dict, key: str, kind: type, where: str) -> Any:
+def _require[T](data: dict, key: str, kind: type[T], where: str) -> T:
     if key not in data:
         raise ScriptError(f"{where}.{key}: is required")
     value = data[key]
-    if not isinstance(value, kind) or (kind is str and not value.strip()):
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
         raise ScriptError(f"{where}.{key}: must be a non-empty {kind.__name__}")
     return value
 
