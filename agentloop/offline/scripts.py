@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from openai.types.chat import ChatCompletionFunctionToolParam
 
 from agentloop.tools import ToolRegistry
 
@@ -48,7 +49,7 @@ class Script:
     tools: tuple[dict, ...]  # {"type": "function", "function": {...}, "result": ...}
     turns: tuple[ScriptTurn, ...]
 
-    def tool_definitions(self) -> list[dict]:
+    def tool_definitions(self) -> list[ChatCompletionFunctionToolParam]:
         """The tools as a request sends them (without the canned results)."""
         return [{"type": tool["type"], "function": tool["function"]} for tool in self.tools]
 
