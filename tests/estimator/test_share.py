@@ -161,6 +161,8 @@ def test_admin_lists_shares_read_only(client, admin_client):
     listing = admin_client.get("/admin/estimator/scenario/")
     assert listing.status_code == 200
     assert scenario.slug in listing.content.decode()
+    # The model column names the model (it once showed the admin's model class called with the row).
+    assert '<td class="field-model_name">gpt-4.1</td>' in listing.content.decode()
     assert admin_client.get("/admin/estimator/scenario/add/").status_code == 403
     detail = admin_client.get(f"/admin/estimator/scenario/{scenario.pk}/change/").content.decode()
     assert scenario.price_version in detail
