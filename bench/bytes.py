@@ -15,13 +15,14 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 WORKLOAD = {"turns_per_session": "8", "function_calls_per_turn": "1.5", "file_search_calls_per_turn": "0.5"}
-BROWSER = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+BROWSER: dict[str, Any] = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
 
 
 def main() -> int:
@@ -46,7 +47,7 @@ def main() -> int:
         client = Client()
         share = client.post("/share", WORKLOAD)["Location"]
         query = urlencode(WORKLOAD)
-        pages = {
+        pages: dict[str, tuple[str, dict[str, Any]]] = {
             "estimator page": ("/", {}),
             "how we calculate": ("/how-we-calculate", {}),
             "share page": (share, {}),
