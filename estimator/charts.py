@@ -12,7 +12,9 @@ Every series differs by more than colour: its own dash pattern for lines, its ow
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 import pygal
@@ -60,7 +62,7 @@ class Chart:
     key: str
     title: str
     description: str  # alt text: what the chart shows, in words
-    graph: object = field(repr=False, compare=False)  # the pygal chart, drawn only when asked for
+    graph: Any = field(repr=False, compare=False)  # the pygal chart (untyped), drawn only when asked for
 
     def svg(self) -> str:
         svg = CONFIG_SCRIPT.sub("", TOOLTIP_DESC.sub("", self.graph.render(is_unicode=True)))
@@ -73,7 +75,7 @@ class Chart:
         return "data:image/svg+xml;charset=utf-8," + quote(self.svg(), safe="/:=;,.-_()'\"")
 
 
-def _style(colours) -> Style:
+def _style(colours: Iterable[str]) -> Style:
     return Style(
         background="#ffffff",
         plot_background="#ffffff",
@@ -93,7 +95,7 @@ def _style(colours) -> Style:
     )
 
 
-def _config(**extra) -> dict:
+def _config(**extra: Any) -> dict[str, Any]:
     return {
         "js": [],
         "disable_xml_declaration": True,

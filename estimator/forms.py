@@ -8,9 +8,11 @@ value the user typed (never lost, even when it is wrong) and that field's errors
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pricing.catalog import today
 from pricing.models import LanguageModel
@@ -38,7 +40,7 @@ TOKEN_FIELDS = (
 )
 
 
-def raw_inputs(data) -> dict:
+def raw_inputs(data: Mapping[str, Any]) -> dict[str, Any]:
     """The workload inputs present in a QueryDict (GET or POST); other keys (csrf, preset) are ignored."""
     return {spec.name: data.get(spec.name) for spec in FIELDS if spec.name in data}
 
@@ -54,7 +56,7 @@ def parsed_inputs(raw: dict) -> dict:
     return inputs
 
 
-def display_value(spec: InputField, value) -> str:
+def display_value(spec: InputField, value: Any) -> str:  # the field's kind decides (a histogram: pairs)
     if value is None:
         return ""
     if spec.kind == "histogram":

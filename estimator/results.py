@@ -7,11 +7,12 @@ how much in dollars and percent, and the break-even of building your own loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -223,7 +224,7 @@ class EstimatorPage:
         }
 
 
-def estimator_page(data, overrides: dict[str, str] | None = None) -> EstimatorPage:
+def estimator_page(data: Mapping[str, Any], overrides: dict[str, str] | None = None) -> EstimatorPage:
     """The form and results for a request's inputs (GET query or POST body).
 
     `preset=<key>` starts from that preset; typed inputs win over it, and `overrides` (token counts)

@@ -92,7 +92,7 @@ def shared_view(scenario: Scenario, compare: bool = True) -> SharedView:
             today_error = " ".join(message for messages in exc.errors.values() for message in messages)
     differ = today is not None and today.sheet.fingerprint() != result.sheet.fingerprint()
     changes = []
-    if differ:
+    if today is not None and differ:
         changes = [
             PriceChange(
                 key,

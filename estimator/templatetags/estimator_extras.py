@@ -17,7 +17,7 @@ def _round(value: Decimal, places: int) -> Decimal:
 
 
 @register.filter
-def usd(value) -> str:
+def usd(value: Decimal | int | str | None) -> str:
     """$1,234.56 for a dollar or more; small amounts keep 4 significant digits ($0.01181)."""
     if value is None or value == "":
         return ""
@@ -37,7 +37,7 @@ def usd(value) -> str:
 
 
 @register.filter
-def exact(value) -> str:
+def exact(value: object) -> str:
     """The exact value for data-value: decimals without exponent or trailing zeros, ints as they are."""
     if value is None:
         return ""
@@ -47,14 +47,14 @@ def exact(value) -> str:
 
 
 @register.filter
-def thousands(value) -> str:
+def thousands(value: int | Decimal | str | None) -> str:
     if value is None or value == "":
         return ""
     return f"{value:,}"
 
 
 @register.filter
-def count(value) -> str:
+def count(value: Decimal | int | str | None) -> str:
     """An expected count for reading: 11,200 or 8,755.2 (one decimal at most; data-value keeps all)."""
     if value is None or value == "":
         return ""
@@ -64,7 +64,7 @@ def count(value) -> str:
 
 
 @register.filter
-def one_decimal(value) -> str:
+def one_decimal(value: Decimal | int | str | None) -> str:
     if value is None:
         return ""
     return f"{_round(Decimal(value), 1):,.1f}"

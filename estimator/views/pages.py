@@ -12,13 +12,14 @@ from django.views.decorators.http import require_safe
 
 from estimator.forms import TOKEN_FIELDS
 from estimator.howto import how_we_calculate_context
+from estimator.htmx import HtmxRequest
 from estimator.results import estimator_page
 
 TEMPLATE = "estimator/estimator.html"
 
 
 @require_safe
-def estimator(request: HttpRequest) -> HttpResponse:
+def estimator(request: HtmxRequest) -> HttpResponse:
     page = estimator_page(request.GET)
     context = {**page.as_context(), "token_fields": TOKEN_FIELDS}
     if request.htmx and not request.htmx.boosted:

@@ -16,6 +16,7 @@ from estimator.ratelimit import ratelimit
 from estimator.results import estimator_page
 from estimator.scenarios import SharedView, save_scenario, shared_view
 from estimator.services import EstimateInputError, estimate_compute
+from pricing.engine import Estimate
 
 
 @require_POST
@@ -62,7 +63,9 @@ def export_live(request: HttpRequest, fmt: str) -> HttpResponse:
 def export_scenario(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     _check_format(fmt)
     view = shared_view(get_object_or_404(Scenario, slug=slug), compare=False)
-    body = view.version_1 if view.results is None else view.results.estimate.to_dict()
+    body = view.results.estimate.to_dict() if view.results is not None else view.version_1
+    if body is None:  # neither v2 results nor a version-1 snapshot: not a link a share makes
+        raise Http404("This link has no results to export.")
     name = f"scenario-{view.scenario.slug}"
     if fmt == "csv":
         return _download(HttpResponse(estimate_csv(body), content_type="text/csv"), f"{name}.csv")
@@ -73,7 +76,7 @@ def export_scenario(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 CHART_POLICY = {"default-src": [CSP.NONE], "style-src": [CSP.UNSAFE_INLINE]}
 
 
-def _svg(result, key: str, max_age: int) -> HttpResponse:
+def _svg(result: Estimate, key: str, max_age: int) -> HttpResponse:
     if key not in CHART_KEYS:
         raise Http404(f"Charts are {', '.join(CHART_KEYS)}.")
     response = HttpResponse(chart_svg(result, key), content_type="image/svg+xml; charset=utf-8")

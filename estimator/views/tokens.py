@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from estimator.forms import TOKEN_FIELDS
+from estimator.htmx import HtmxRequest
 from estimator.ratelimit import ratelimit
 from estimator.results import estimator_page
 from estimator.tokencount import TEXT_FIELDS, TokenCountError, count_tokens
@@ -49,9 +50,9 @@ def _form_data(request: HttpRequest) -> QueryDict:
 @csrf_exempt
 @require_POST
 @ratelimit("tokens", limit=120, period=600, what="token counts")  # up to 800 KB of text each
-def count(request: HttpRequest) -> HttpResponse:
+def count(request: HtmxRequest) -> HttpResponse:
     texts = {name: "" for name in TEXT_FIELDS}
-    data = QueryDict()
+    data: QueryDict = QueryDict()
     counted = None
     token_errors: dict[str, list[str]] = {}
     try:
