@@ -17,7 +17,7 @@ BOOT_PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 # `make run` waits for the first of two processes (wait -n).
 SHELL      := /bin/bash
 
-.PHONY: install run worker serve test browser redis test-postgres backup restore lint format migrate prices bench clean
+.PHONY: install run worker serve test browser redis test-postgres backup restore lint typecheck format migrate prices bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(BOOT_PYTHON)" || { echo "Python >= 3.12 is required (none found on PATH)"; exit 1; }
@@ -58,9 +58,13 @@ worker: migrate
 serve: prices
 	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
-lint: install
+lint: install typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with django-stubs on the whole project, tests and benchmarks included (pyproject.toml, [tool.mypy]).
+typecheck: install
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gunicorn.arbiter import Arbiter
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -53,7 +55,7 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 proc_name = "estimator"
 
 
-def on_starting(server):
+def on_starting(server: Arbiter) -> None:
     if os.environ.get("DJANGO_COLLECTSTATIC", "1").strip() in {"0", "false", "no", "off"}:
         return
     for command in (["collectstatic", "--noinput", "-v", "0"], ["createcachetable"]):

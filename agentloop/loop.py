@@ -19,7 +19,7 @@ from decimal import Decimal
 import openai
 
 from agentloop.history import History
-from agentloop.limits import (  # noqa: F401 - the loop's API: its limits and errors
+from agentloop.limits import (
     CostLimitExceeded,
     Limits,
     LoopLimitError,
@@ -34,6 +34,19 @@ from agentloop.tokens import count_tools
 from agentloop.tools import ToolError, ToolRegistry
 from agentloop.usage import CallRecord, Prices, ToolCallRecord, call_cost
 
+# The loop's API, its limits and errors included.
+__all__ = [
+    "INTERRUPTED_TOOL_RESULT",
+    "Agent",
+    "CostLimitExceeded",
+    "Limits",
+    "LoopLimitError",
+    "ToolRoundLimitExceeded",
+    "TurnInterrupted",
+    "TurnResult",
+    "WallTimeExceeded",
+]
+
 INTERRUPTED_TOOL_RESULT = "error: this tool call was interrupted and is not run again; ask again if needed"
 
 
@@ -45,8 +58,8 @@ class TurnResult:
 
     @property
     def cost_usd(self) -> Decimal | None:
-        costs = [call.cost_usd for call in self.calls]
-        return None if None in costs else sum(costs, Decimal(0))  # type: ignore[arg-type]
+        costs = [call.cost_usd for call in self.calls if call.cost_usd is not None]
+        return None if len(costs) < len(self.calls) else sum(costs, Decimal(0))
 
 
 class Agent:

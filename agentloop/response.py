@@ -44,7 +44,9 @@ def read_completion(completion: Any) -> Reply:
 
 def read_stream(stream: Any, on_text: OnText) -> Reply:
     """The first choice assembled from a stream of `ChatCompletionChunk`s."""
-    reply, text, calls, usage = Reply(), [], {}, None
+    reply, usage = Reply(), None
+    text: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}  # by the tool call's index in the reply
     for chunk in stream:
         usage = chunk.usage or usage
         for choice in chunk.choices:

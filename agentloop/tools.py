@@ -62,7 +62,7 @@ class ToolRegistry:
     def definitions(self) -> list[dict]:
         return [tool.definition() for tool in self._tools.values()]
 
-    def parse_arguments(self, name: str, arguments: str) -> dict:
+    def parse_arguments(self, name: str, arguments: str) -> dict[str, Any]:
         if name not in self._tools:
             raise UnknownToolError(name, f"no such tool; known tools: {', '.join(self._tools) or 'none'}")
         try:
@@ -74,6 +74,8 @@ class ToolRegistry:
             first = errors[0]
             where = "/".join(str(p) for p in first.path) or "arguments"
             raise ToolArgumentsError(name, f"{where}: {first.message}")
+        if not isinstance(parsed, dict):  # a schema without "type": "object" lets a list or number by
+            raise ToolArgumentsError(name, "arguments: must be a JSON object")
         return parsed
 
     def dispatch(self, name: str, arguments: str) -> str:

@@ -14,10 +14,15 @@ from typing import Any, Protocol
 
 
 class Rates(Protocol):
-    input: Decimal
-    cached_input: Decimal | None
-    cache_write: Decimal | None
-    output: Decimal
+    # Read-only, so frozen dataclasses (the app's `TokenRates`) fit.
+    @property
+    def input(self) -> Decimal: ...
+    @property
+    def cached_input(self) -> Decimal | None: ...
+    @property
+    def cache_write(self) -> Decimal | None: ...
+    @property
+    def output(self) -> Decimal: ...
 
 
 class Prices(Protocol):

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seeded import seeded_django  # noqa: E402
 
 WORKLOAD = {"turns_per_session": "8", "function_calls_per_turn": "1.5", "file_search_calls_per_turn": "0.5"}
-BROWSER = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+BROWSER: dict[str, Any] = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
 
 
 def main() -> int:
@@ -33,7 +34,7 @@ def main() -> int:
         client = Client()
         share = client.post("/share", WORKLOAD)["Location"]
         query = urlencode(WORKLOAD)
-        pages = {
+        pages: dict[str, tuple[str, dict[str, Any]]] = {
             "estimator page": ("/", {}),
             "how we calculate": ("/how-we-calculate", {}),
             "share page": (share, {}),

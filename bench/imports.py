@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -71,7 +72,9 @@ def _line(messages: list, reply: dict, prompt: int, completion: int, cached: int
 
 
 def conversation(number: int, start: int) -> list[str]:
-    messages, lines, prompt = [SYSTEM], [], 1250
+    messages: list[dict[str, Any]] = [SYSTEM]
+    lines: list[str] = []
+    prompt = 1250
     for turn in range(1, TURNS + 1):
         messages = [*messages, {"role": "user", "content": f"Where is order {number}-{turn}?"}]
         call = {
@@ -146,6 +149,7 @@ def main() -> None:
     # On a shared machine the wall clock includes other work; this process's own CPU time does not.
     print(f"  {cpu:.1f} s of CPU: {trace_import.calls_count / cpu:,.0f} calls per CPU second")
     print(f"  peak resident memory {peak:,.0f} MB (before the import: {before:,.0f} MB)")
+    assert trace_import.actual_cost_usd is not None  # a completed import has its cost
     print(
         f"  actual cost {trace_import.actual_cost_usd.normalize():f} USD; "
         f"fitted {json.dumps(trace_import.fitted_inputs)}"

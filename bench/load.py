@@ -38,6 +38,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import gevent
@@ -113,7 +114,9 @@ class Recorder:
         self.result: Result | None = None
         events.request.add_listener(self.on_request)
 
-    def on_request(self, name, response_time, exception, **_kwargs) -> None:
+    def on_request(
+        self, name: str, response_time: float, exception: BaseException | None, **_kwargs: Any
+    ) -> None:
         if self.result is None:
             return
         if exception is not None:
@@ -148,7 +151,7 @@ def endpoint_user(target: Target) -> type:
             with self.client.request(
                 target.method,
                 target.path,
-                data=target.body,
+                data=target.body,  # type: ignore[arg-type]  # bytes are sent as they are (its docstring); its annotation says str
                 headers=target.headers,
                 name=target.name,
                 catch_response=True,
@@ -170,9 +173,13 @@ class ShareUser(FastHttpUser):
         ShareUser.count += 1
         self.number, self.sent = ShareUser.count, 0
         page = self.client.get("/", name="share form")
-        self.token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content or b"")
         # The cookie is Secure (production settings) and this is plain HTTP: send it back by hand.
-        self.cookie = re.search(r"csrftoken=([^;]+)", page.headers["Set-Cookie"]).group(1)
+        set_cookie = page.headers["Set-Cookie"] if page.headers is not None else None
+        cookie = re.search(r"csrftoken=([^;]+)", set_cookie) if isinstance(set_cookie, str) else None
+        if token is None or cookie is None:
+            raise RuntimeError(f"the share form answered HTTP {page.status_code} without a CSRF token")
+        self.token, self.cookie = token.group(1).decode(), cookie.group(1)
 
     @task
     def share(self) -> None:
@@ -225,7 +232,7 @@ def shares_during_import(
     whole.seconds = time.monotonic() - began
     recorder.result = None
     runner.quit()
-    if importer.returncode:
+    if importer.returncode and importer.stderr is not None:
         print(importer.stderr.read()[-2000:])
     return during, whole, import_seconds, importer.returncode
 

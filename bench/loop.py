@@ -23,6 +23,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -80,19 +81,21 @@ def main() -> int:
             prices=Prices(),
         )
         system = [{"role": "system", "content": script.system}]
-        messages = [*system, {"role": "user", "content": user}]
-        tools = agent.tool_definitions
+        # The request as the loop sends it: a JSON body, not the SDK's typed parameters.
+        request: dict[str, Any] = {
+            "model": script.model,
+            "messages": [*system, {"role": "user", "content": user}],
+            "tools": agent.tool_definitions,
+        }
 
         def bare(stream: bool) -> float:
             began = time.perf_counter()
             if stream:
-                options = {"stream": True, "stream_options": {"include_usage": True}}
-                for _ in bare_client.chat.completions.create(
-                    model=script.model, messages=messages, tools=tools, **options
-                ):
+                streamed = {**request, "stream": True, "stream_options": {"include_usage": True}}
+                for _ in bare_client.chat.completions.create(**streamed):
                     pass
             else:
-                bare_client.chat.completions.create(model=script.model, messages=messages, tools=tools)
+                bare_client.chat.completions.create(**request)
             return time.perf_counter() - began
 
         def loop(stream: bool) -> float:

@@ -138,7 +138,7 @@ def estimate_by_body(request: HttpRequest) -> HttpResponse:
     return _estimate(request)
 
 
-PRICES_OPENAPI = {
+PRICES_OPENAPI: dict[str, Any] = {
     "parameters": [{"name": "as_of", "in": "query", "required": False, "schema": AS_OF_SCHEMA}],
     "responses": {
         200: {

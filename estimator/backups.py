@@ -32,7 +32,7 @@ from django.core import serializers
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 
 # Framework tables `migrate` fills by itself, and sessions, which are not worth keeping.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
@@ -54,7 +54,7 @@ class ExactJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-def stored_models() -> Iterator[type]:
+def stored_models() -> Iterator[type[models.Model]]:
     excluded_apps = {label for label in EXCLUDED if "." not in label}
     excluded_models = {label.lower() for label in EXCLUDED if "." in label}
     for model in apps.get_models():
@@ -65,7 +65,7 @@ def stored_models() -> Iterator[type]:
 
 
 def row_counts() -> dict[str, int]:
-    return {model._meta.label: model.objects.count() for model in stored_models()}
+    return {model._meta.label: model._default_manager.count() for model in stored_models()}
 
 
 def _rows() -> Iterator:
@@ -161,6 +161,11 @@ def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}.{key}")
 
 
+def _replaced_row(row: dict) -> dict:
+    # A row's own keys are the serializer's ("model", "pk", "fields"): only what they hold may need it.
+    return {key: _replaced(value) for key, value in row.items()}
+
+
 def _replaced(value: object) -> object:
     if isinstance(value, str):
         return UNSTORABLE_ON_POSTGRES.sub(REPLACEMENT, value)
@@ -197,7 +202,7 @@ def prepare_for_database(rows: list[dict], name: str, replace_unstorable: bool) 
             f"field(s): {listing}. Restore it into SQLite, or pass --replace-unstorable to write U+FFFD "
             "in their place."
         )
-    return ([_replaced(row) for row in rows] if found else rows), len(found)
+    return ([_replaced_row(row) for row in rows] if found else rows), len(found)
 
 
 def backup_restore(path: Path, *, replace_unstorable: bool = False) -> tuple[int, int]:
@@ -205,7 +210,7 @@ def backup_restore(path: Path, *, replace_unstorable: bool = False) -> tuple[int
     replaced). Nothing is written on error."""
     rows = backup_read(path)
     rows, replaced = prepare_for_database(rows, str(path), replace_unstorable)
-    loaded_models = set()
+    loaded_models: set[type[models.Model]] = set()
     try:
         with transaction.atomic():
             with connection.constraint_checks_disabled():
@@ -219,7 +224,7 @@ def backup_restore(path: Path, *, replace_unstorable: bool = False) -> tuple[int
                     obj.save_deferred_fields()
             connection.check_constraints(table_names=[model._meta.db_table for model in loaded_models])
             with connection.cursor() as cursor:
-                for statement in connection.ops.sequence_reset_sql(no_style(), loaded_models):
+                for statement in connection.ops.sequence_reset_sql(no_style(), list(loaded_models)):
                     cursor.execute(statement)
     except (DeserializationError, DatabaseError, ValueError) as exc:
         raise BackupError(f"{path} could not be restored, nothing was: {exc}") from None

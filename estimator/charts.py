@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pygal
 from pygal.style import Style
@@ -84,7 +85,7 @@ class Chart:
     description: str  # alt text: what the chart shows, in words
 
 
-def _style(colours, size: ChartSize) -> Style:
+def _style(colours: Iterable[str], size: ChartSize) -> Style:
     return Style(
         background="#ffffff",
         plot_background="#ffffff",
@@ -106,7 +107,7 @@ def _style(colours, size: ChartSize) -> Style:
     )
 
 
-def _config(size: ChartSize, **extra) -> dict:
+def _config(size: ChartSize, **extra: Any) -> dict[str, Any]:
     return {
         "js": [],
         "disable_xml_declaration": True,
@@ -144,7 +145,7 @@ def _nice_step(span: float, ticks: int = Y_TICKS) -> float:
     """A round step (1, 2, 2.5 or 5 times a power of ten) that covers `span` in about `ticks` steps."""
     raw = span / ticks if span > 0 else 1.0
     power = 10 ** math.floor(math.log10(raw))
-    return next(step * power for step in (1, 2, 2.5, 5, 10) if raw <= step * power * (1 + 1e-9))
+    return float(next(step * power for step in (1, 2, 2.5, 5, 10) if raw <= step * power * (1 + 1e-9)))
 
 
 def _places(step: float) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -35,10 +36,14 @@ def spreadsheet_row(values: Iterable[object]) -> list[str]:
     return [spreadsheet_cell(value) for value in values]
 
 
+class RowWriter(Protocol):
+    def writerow(self, row: Iterable[object], /) -> Any: ...
+
+
 class SpreadsheetSafeWriter:
     """Wraps a csv.writer: every cell of every row goes through spreadsheet_cell."""
 
-    def __init__(self, writer) -> None:
+    def __init__(self, writer: RowWriter) -> None:
         self.writer = writer
 
     def writerow(self, values: Iterable[object]) -> None:

@@ -26,7 +26,8 @@ from pricing.engine import Estimate
 from pricing.sheet import PriceSheet
 from pricing.workload import Workload
 
-LOCAL_SIZE = 32
+# Room for a page's estimate and a whole models table beside it (one estimate per listed model, 33 today).
+LOCAL_SIZE = 128
 SHARED_FROM_CALLS = 20_000  # about 50 ms of simulation; the default workload is 960 calls, 1.5 ms
 SHARED_TIMEOUT = 3600  # seconds: the key never goes stale, this only bounds the cache's size
 PREFIX = "estimate:v2:"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms.boundfield import BoundField
@@ -104,10 +104,11 @@ class OptionSelect(forms.Select):
 class InputBoundField(BoundField):
     def value(self) -> str:
         """What the user typed when there is something, else the parsed (or default) value."""
-        typed = self.form.data.get(self.name)
-        if typed is not None and (typed != "" or self.field.spec.kind != "model"):
+        form, field = cast(WorkloadForm, self.form), cast(WorkloadField, self.field)
+        typed = form.data.get(self.name)
+        if typed is not None and (typed != "" or field.spec.kind != "model"):
             return str(typed)
-        return self.form.shown.get(self.name, "")
+        return form.shown.get(self.name, "")
 
 
 class WorkloadField(forms.CharField):
@@ -137,9 +138,9 @@ class WorkloadField(forms.CharField):
         self.validators = []
         # Field.__init__ keeps a copy of the widget: the choices go on that copy.
         if spec.kind == "bool":
-            self.widget.choices = list(BOOL_CHOICES)  # type: ignore[attr-defined]
+            self.widget.choices = list(BOOL_CHOICES)
         elif spec.kind == "choice":
-            self.widget.choices = [(c, CHOICE_LABELS.get(c, c)) for c in spec.choices]  # type: ignore[attr-defined]
+            self.widget.choices = [(c, CHOICE_LABELS.get(c, c)) for c in spec.choices]
 
     @property
     def kind(self) -> str:
@@ -219,16 +220,16 @@ class WorkloadForm(forms.Form):
         return self.cleaned_data
 
     def offer_models(self, choices: list[tuple[str, list[tuple[str, str]]]]) -> None:
-        self.fields["model"].widget.choices = choices  # type: ignore[attr-defined]
+        self.fields["model"].widget.choices = choices
 
     def offer_tiers(self, choices: list[tuple[str, str]], lacking: set[str]) -> None:
         widget = self.fields["service_tier"].widget
-        widget.choices = choices  # type: ignore[attr-defined]
-        widget.disabled = lacking  # type: ignore[attr-defined]
+        widget.choices = choices
+        widget.disabled = lacking
 
     @property
     def errors_by_field(self) -> dict[str, list[str]]:
-        return {name: list(messages) for name, messages in self.errors.items()}
+        return {name: [str(message) for message in messages] for name, messages in self.errors.items()}
 
     def groups(self) -> list[FieldGroup]:
         """Every input grouped as in `GROUPS`, those that matter for these inputs (or hold an error) open."""

@@ -131,6 +131,7 @@ def too_many(request: HttpRequest, what: str, retry_after: int) -> HttpResponse:
     minutes = math.ceil(retry_after / 60)
     wait = f"{retry_after} seconds" if retry_after < 120 else f"{minutes} minutes"
     message = f"Too many {what} from your address: try again in {wait}."
+    response: HttpResponse
     if wants_json(request):
         response = JsonResponse({"errors": {"__all__": [message]}}, status=429)
     else:

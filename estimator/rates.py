@@ -8,9 +8,11 @@ against today's); `scheduled_changes` lists the rows that take effect after toda
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from estimator.services import estimate_priced
 from pricing.catalog import PriceTableError, price_sheet_for
@@ -230,14 +232,20 @@ TOKEN_FIELDS = (
 TOOL_LABELS = {key: (label, unit) for _, key, label, unit in TOOL_RATES}
 
 
-def _series_changes(rows: list, fields, subject, unit, after: date) -> list[ScheduledChange]:  # type: ignore[no-untyped-def]
+def _series_changes(
+    rows: Sequence[TokenPrice | ToolFee],
+    fields: Iterable[tuple[str, str]],
+    subject: Callable[[Any, str], str],
+    unit: str,
+    after: date,
+) -> list[ScheduledChange]:
     """Each rate of each row starting after `after` that differs from the row before it in its series."""
-    changes = []
-    previous = None
+    changes: list[ScheduledChange] = []
+    previous: TokenPrice | ToolFee | None = None
     for row in sorted(rows, key=lambda r: r.effective_from):
         if row.effective_from > after:
             for attr, name in fields:
-                old = getattr(previous, attr) if previous is not None else None
+                old: Decimal | None = getattr(previous, attr) if previous is not None else None
                 new = getattr(row, attr)
                 if old != new:
                     changes.append(ScheduledChange(subject(row, name), unit, old, new, row.effective_from))
@@ -253,7 +261,7 @@ def scheduled_changes(model: str, tiers: list[str], after: date) -> list[Schedul
         and not ToolFee.objects.filter(effective_from__gt=after).exists()
     ):
         return []
-    changes = []
+    changes: list[ScheduledChange] = []
     for tier in tiers:
 
         def subject(row: TokenPrice, name: str, tier: str = tier) -> str:
@@ -264,11 +272,11 @@ def scheduled_changes(model: str, tiers: list[str], after: date) -> list[Schedul
     fees: dict[str, list[ToolFee]] = {}
     for fee in ToolFee.objects.all():
         fees.setdefault(fee.key, []).append(fee)
-    for key, rows in fees.items():
+    for key, series in fees.items():
         label, unit = TOOL_LABELS.get(key, (key.replace("_", " "), ""))
         if key.startswith("container_per_20min_"):
             label, unit = f"Container, {key.rsplit('_', 1)[1]} (Responses)", "per 20 minutes"
-        changes += _series_changes(rows, (("amount", label),), lambda row, name: name, unit, after)
+        changes += _series_changes(series, (("amount", label),), lambda row, name: name, unit, after)
     return sorted(changes, key=lambda change: (change.effective_from, change.subject))
 
 

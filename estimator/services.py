@@ -25,7 +25,7 @@ class EstimateInputError(ValueError):
         self.errors = errors
 
 
-def parse_as_of(raw) -> date:
+def parse_as_of(raw: object) -> date:
     """`as_of` as a date: absent or empty means today."""
     if raw is None or raw == "":
         return today()

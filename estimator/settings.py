@@ -19,6 +19,7 @@ hashed from STATIC_ROOT (gunicorn.conf.py runs collectstatic when it starts). Op
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -210,7 +211,7 @@ TASKS = {
 TRACE_UPLOAD_DIR = Path(os.environ.get("DJANGO_TRACE_UPLOAD_DIR") or BASE_DIR / "var" / "trace-uploads")
 TRACE_UPLOAD_MAX_BYTES = env_int("DJANGO_TRACE_UPLOAD_MAX_MB", 200) * 1024 * 1024
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

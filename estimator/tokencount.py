@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from agentloop.tokens import (
     RequestCount,
@@ -99,7 +100,8 @@ def tools_in_chat_shape(data: object, field_name: str = "tools_json") -> list[di
     for index, tool in enumerate(data, start=1):
         if not isinstance(tool, dict):
             raise TokenCountError({field_name: [f"tool {index} is not a JSON object."]})
-        function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+        nested = tool.get("function")
+        function: dict[str, Any] = nested if isinstance(nested, dict) else tool
         name = function.get("name")
         if not isinstance(name, str) or not name:
             raise TokenCountError({field_name: [f'tool {index} has no "name".']})
@@ -110,7 +112,10 @@ def tools_in_chat_shape(data: object, field_name: str = "tools_json") -> list[di
         if properties is not None and not isinstance(properties, dict):
             raise TokenCountError({field_name: [f'tool {index} ({name}): "properties" must be an object.']})
         description = function.get("description")
-        spec = {"name": name, "description": description if isinstance(description, str) else ""}
+        spec: dict[str, Any] = {
+            "name": name,
+            "description": description if isinstance(description, str) else "",
+        }
         if parameters is not None:
             spec["parameters"] = parameters
         tools.append({"type": "function", "function": spec})
@@ -147,11 +152,8 @@ def _request(text: str, model_id: str) -> tuple[str, str, dict]:
             }
         )
     api = "chat_completions" if "messages" in body else "responses"
-    model = (
-        body.get("model")
-        if isinstance(body.get("model"), str) and valid_model_id(body["model"])
-        else model_id
-    )
+    named = body.get("model")
+    model = named if isinstance(named, str) and valid_model_id(named) else model_id
     return api, model, body
 
 

@@ -188,9 +188,8 @@ def models_in_display_order() -> list[LanguageModel]:
     """Current models first (by id), then those scheduled to shut down or shut down, latest date first."""
     models = list(LanguageModel.objects.select_related("successor"))
     current = sorted((m for m in models if m.shutdown_date is None), key=lambda m: m.id)
-    retiring = sorted(
-        (m for m in models if m.shutdown_date is not None), key=lambda m: (-m.shutdown_date.toordinal(), m.id)
-    )
+    dated = [(m.shutdown_date, m) for m in models if m.shutdown_date is not None]
+    retiring = [m for _, m in sorted(dated, key=lambda pair: (-pair[0].toordinal(), pair[1].id))]
     return current + retiring
 
 

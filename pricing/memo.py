@@ -47,11 +47,12 @@ class _Memo:
             self.revision, self.read_at = token, now
         return self.revision
 
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get[T](self, key: Hashable, compute: Callable[[], T]) -> T:
         self.current_revision()
         try:
             self.values.move_to_end(key)
-            return self.values[key]
+            known: T = self.values[key]  # stored by `compute` under the same key
+            return known
         except KeyError:
             pass
         value = compute()
@@ -64,7 +65,7 @@ class _Memo:
 _memo = _Memo(MEMO_LIMIT)
 
 
-def memoized(key: Hashable, compute: Callable[[], Any]) -> Any:
+def memoized[T](key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`'s value, read once per table revision (an exception is not remembered)."""
     return _memo.get(key, compute)
 

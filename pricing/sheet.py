@@ -37,7 +37,7 @@ def optional_decimal_str(value: Decimal | None) -> str | None:
     return None if value is None else decimal_str(value)
 
 
-def _decimal(value, name: str) -> Decimal:
+def _decimal(value: object, name: str) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool) or value is None:
@@ -45,7 +45,7 @@ def _decimal(value, name: str) -> Decimal:
     return Decimal(str(value))
 
 
-def _optional_decimal(value, name: str) -> Decimal | None:
+def _optional_decimal(value: object, name: str) -> Decimal | None:
     return None if value is None else _decimal(value, name)
 
 

@@ -5,7 +5,7 @@ database backend's own adapters (the conversions bulk_create would make) and sen
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from runs.models import ImportedCall
 from runs.traces.conversations import Placement
@@ -36,16 +36,26 @@ COLUMNS = (
     "tool_names",
     "text",
 )
-FIELDS = {name: ImportedCall._meta.get_field(name) for name in COLUMNS}
+FIELDS = {field.name: field for field in ImportedCall._meta.concrete_fields if field.name in COLUMNS}
+_cost = FIELDS["cost_usd"]
+assert isinstance(_cost, models.DecimalField)
+USD_DIGITS = (_cost.max_digits, _cost.decimal_places)  # recorded_cost_usd has the same
 
 
 def _json(name: str, value: object) -> object:
     return None if value is None else FIELDS[name].get_db_prep_save(value, connection)
 
 
+def _column(name: str) -> str:
+    column = FIELDS[name].column
+    if column is None:  # only fields that are no column (many-to-many) have none
+        raise ValueError(f"ImportedCall.{name} has no column")
+    return column
+
+
 def _insert_sql() -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(FIELDS[name].column) for name in COLUMNS)
+    columns = ", ".join(quote(_column(name)) for name in COLUMNS)
     values = ", ".join(["%s"] * len(COLUMNS))
     return f"INSERT INTO {quote(ImportedCall._meta.db_table)} ({columns}) VALUES ({values})"
 
@@ -53,7 +63,6 @@ def _insert_sql() -> str:
 def call_row(import_id: int, call: TraceCall, placement: Placement, priced: PricedCall) -> tuple:
     ops, usage = connection.ops, call.usage
     tool_names = [use.name for use in (*call.tool_uses, *call.hosted_uses)]
-    decimal = FIELDS["cost_usd"]
     return (
         import_id,
         placement.conversation.index,
@@ -71,8 +80,8 @@ def call_row(import_id: int, call: TraceCall, placement: Placement, priced: Pric
         usage.cache_write_tokens,
         usage.completion_tokens,
         usage.reasoning_tokens,
-        ops.adapt_decimalfield_value(priced.cost_usd, decimal.max_digits, decimal.decimal_places),
-        ops.adapt_decimalfield_value(call.recorded_cost_usd, decimal.max_digits, decimal.decimal_places),
+        ops.adapt_decimalfield_value(priced.cost_usd, *USD_DIGITS),
+        ops.adapt_decimalfield_value(call.recorded_cost_usd, *USD_DIGITS),
         ops.adapt_datefield_value(priced.priced_on),
         priced.problem[:300],
         _json("tool_names", tool_names),

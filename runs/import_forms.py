@@ -19,19 +19,20 @@ class TraceUploadForm(forms.Form):
     keep_text = forms.BooleanField(label="Keep message text", required=False, help_text=KEEP_TEXT_HELP)
 
 
+class RunChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Run) -> str:
+        return (
+            f"#{obj.pk} {obj.script_name} on {obj.model}: "
+            f"{obj.turns_completed} turns, {obj.calls_count} calls"
+        )
+
+
 class RunsImportForm(forms.Form):
-    runs = forms.ModelMultipleChoiceField(
+    # The queryset is evaluated per form (a field's queryset is copied with every form), latest run first.
+    runs = RunChoiceField(
         label="Measured runs",
-        queryset=Run.objects.all(),
+        queryset=Run.objects.order_by("-started_at", "-id"),
         widget=forms.CheckboxSelectMultiple,
         help_text="Each run is one conversation.",
     )
     keep_text = forms.BooleanField(label="Keep message text", required=False, help_text=KEEP_TEXT_HELP)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["runs"].queryset = Run.objects.order_by("-started_at", "-id")
-        self.fields["runs"].label_from_instance = lambda run: (
-            f"#{run.pk} {run.script_name} on {run.model}: "
-            f"{run.turns_completed} turns, {run.calls_count} calls"
-        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -9,7 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from runs.access import staff_permission
+from estimator.htmx import HtmxRequest
+from runs.access import signed_in_user, staff_permission
 from runs.import_forms import RunsImportForm, TraceUploadForm
 from runs.import_results import fitted_query, query_value, trace_import_estimate, trace_import_summary
 from runs.imports import (
@@ -71,7 +74,7 @@ def _upload_checked(request: HttpRequest) -> HttpResponse:
         form.cleaned_data["file"],
         fmt=form.cleaned_data["format"],
         keep_text=form.cleaned_data["keep_text"],
-        user=request.user,
+        user=signed_in_user(request),
     )
     trace_import_queue(trace_import)
     return redirect(trace_import)
@@ -85,7 +88,7 @@ def import_runs(request: HttpRequest) -> HttpResponse:
         return _list_page(request, TraceUploadForm(), form, status=400)
     runs = [run.pk for run in form.cleaned_data["runs"]]
     trace_import = trace_import_create_from_runs(
-        runs, keep_text=form.cleaned_data["keep_text"], user=request.user
+        runs, keep_text=form.cleaned_data["keep_text"], user=signed_in_user(request)
     )
     trace_import_queue(trace_import)
     return redirect(trace_import)
@@ -93,9 +96,9 @@ def import_runs(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @staff_permission("runs.view_traceimport")
-def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_detail(request: HtmxRequest, import_id: int) -> HttpResponse:
     trace_import = get_object_or_404(TraceImport, pk=import_id)
-    context = {"trace_import": trace_import}
+    context: dict[str, Any] = {"trace_import": trace_import}
     if request.htmx and not trace_import.finished:
         return render(request, "runs/import_detail.html#progress", context)
     if request.htmx:
@@ -104,13 +107,12 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
         return response
     if trace_import.status == ImportStatus.COMPLETED:
         priced = trace_import_estimate(trace_import)
+        actual, recorded = trace_import.actual_cost_usd, trace_import.recorded_cost_usd
         context.update(
             priced=priced,
             query=fitted_query(trace_import.fitted_inputs),
             share_fields=[(name, query_value(value)) for name, value in trace_import.fitted_inputs.items()],
-            recorded_difference=None
-            if trace_import.recorded_cost_usd is None
-            else trace_import.actual_cost_usd - trace_import.recorded_cost_usd,
+            recorded_difference=None if actual is None or recorded is None else actual - recorded,
             fitted=trace_import.fitted_inputs.items(),
             conversations=trace_import.conversations.all()[:CONVERSATIONS_SHOWN],
         )

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -43,7 +44,9 @@ def upload_dir() -> Path:
     return path
 
 
-def trace_import_create_upload(upload: UploadedFile, *, fmt: str, keep_text: bool, user=None) -> TraceImport:
+def trace_import_create_upload(
+    upload: UploadedFile, *, fmt: str, keep_text: bool, user: User | None = None
+) -> TraceImport:
     """Keep the uploaded file where the worker can read it and queue its import."""
     target = upload_dir() / f"{uuid.uuid4().hex}.trace"
     with target.open("wb") as handle:
@@ -59,7 +62,9 @@ def trace_import_create_upload(upload: UploadedFile, *, fmt: str, keep_text: boo
     )
 
 
-def trace_import_create_from_runs(run_ids: list[int], *, keep_text: bool, user=None) -> TraceImport:
+def trace_import_create_from_runs(
+    run_ids: list[int], *, keep_text: bool, user: User | None = None
+) -> TraceImport:
     runs = list(Run.objects.filter(pk__in=run_ids).order_by("pk").values_list("pk", flat=True))
     if not runs:
         raise TraceFormatError("pick at least one measured run", field="runs")

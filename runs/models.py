@@ -68,7 +68,8 @@ class Run(models.Model):
         alive = process_alive(self.measured_by, self.heartbeat_at, timezone.now())
         return RunStatus.INTERRUPTED if self.status == RunStatus.RUNNING and not alive else self.status
 
-    def get_status_display(self) -> str:  # Django's own would show a dead run as running
+    # Django's own (which the stubs' plugin declares for the choices field) would show a dead run as running.
+    def get_status_display(self) -> str:  # type: ignore[no-redef]
         return RunStatus(self.effective_status).label
 
 

@@ -7,9 +7,7 @@ from datetime import date
 
 from pricing.catalog import PriceTableError, price_sheet_for, today
 from pricing.sheet import PriceSheet
-
-# Measuring lives in runs.measuring; these names stay importable from here.
-from runs.measuring import (  # noqa: F401
+from runs.measuring import (
     MeasureError,
     free_offline_port,
     run_measure,
@@ -17,6 +15,17 @@ from runs.measuring import (  # noqa: F401
     run_to_dict,
     script_resolve,
 )
+
+# Measuring lives in runs.measuring; its names stay importable from here.
+__all__ = [
+    "MeasureError",
+    "free_offline_port",
+    "price_sheet_for_run",
+    "run_measure",
+    "run_resume",
+    "run_to_dict",
+    "script_resolve",
+]
 
 
 def price_sheet_for_run(model: str, as_of: date | None = None) -> PriceSheet:

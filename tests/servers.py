@@ -24,10 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import dj_database_url
@@ -43,7 +44,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _postgres_url(config: dict, name: str) -> str:
+def _postgres_url(config: Mapping[str, Any], name: str) -> str:
     user = quote(config.get("USER") or "", safe="")
     password = config.get("PASSWORD") or ""
     auth = f"{user}:{quote(password, safe='')}@" if password else (f"{user}@" if user else "")
@@ -222,7 +223,9 @@ class Browser:
 
     def csrf_token(self, page: str) -> str:
         _, _, body = self.get(page)
-        return re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+        assert match is not None, f"no CSRF token on {page}"
+        return match.group(1).decode()
 
     def post_form(self, path: str, fields: dict[str, str], token_from: str | None = None):
         """POST a form; with `token_from`, first read that page for the CSRF token, as a browser would."""
@@ -239,8 +242,8 @@ def wait_until_answers(port: int, process: subprocess.Popen, timeout: float = 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server on port {port} exited with {process.returncode}")
+        conn = http.client.HTTPConnection(HOST, port, timeout=2)  # connects on the request
         try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
             conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 return

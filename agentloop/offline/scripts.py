@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from openai.types.chat import ChatCompletionFunctionToolParam
 
 from agentloop.tools import ToolRegistry
 
@@ -48,7 +49,7 @@ class Script:
     tools: tuple[dict, ...]  # {"type": "function", "function": {...}, "result": ...}
     turns: tuple[ScriptTurn, ...]
 
-    def tool_definitions(self) -> list[dict]:
+    def tool_definitions(self) -> list[ChatCompletionFunctionToolParam]:
         """The tools as a request sends them (without the canned results)."""
         return [{"type": tool["type"], "function": tool["function"]} for tool in self.tools]
 
@@ -67,11 +68,11 @@ class Script:
         return registry
 
 
-def _require(data: dict, key: str, kind: type, where: str) -> Any:
+def _require[T](data: dict, key: str, kind: type[T], where: str) -> T:
     if key not in data:
         raise ScriptError(f"{where}.{key}: is required")
     value = data[key]
-    if not isinstance(value, kind) or (kind is str and not value.strip()):
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
         raise ScriptError(f"{where}.{key}: must be a non-empty {kind.__name__}")
     return value
 

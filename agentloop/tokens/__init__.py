@@ -68,7 +68,7 @@ class RequestCount:
         return body
 
 
-def render_request(api: str, model: str, request: dict) -> Rendered:
+def render_request(api: str, model: str, request: object) -> Rendered:
     """The prompt a Chat Completions or Responses request becomes; ValueError names the field at fault."""
     if api not in APIS:
         raise ValueError(f"api: must be one of {', '.join(APIS)}")
@@ -86,7 +86,7 @@ def render_request(api: str, model: str, request: dict) -> Rendered:
     return render_chat({**request, "model": model})
 
 
-def count_request(api: str, model: str, request: dict) -> RequestCount:
+def count_request(api: str, model: str, request: object) -> RequestCount:
     """Prompt tokens of one request as OpenAI bills them (`usage.prompt_tokens` / `usage.input_tokens`)."""
     rendered = render_request(api, model, request)
     return RequestCount(count_rendered(rendered), tuple(rendered.not_counted))

@@ -91,7 +91,8 @@ def arguments_text(arguments: Any) -> str:
         try:
             arguments = json.loads(arguments)
         except ValueError:
-            return arguments
+            text: str = arguments
+            return text
     return json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -198,7 +199,7 @@ def parallel_text(calls: list[dict]) -> str:
 def _calls(calls: list[dict], harmony: bool) -> list[tuple[tuple[str, ...], str]]:
     if len(calls) > 1 and not harmony:
         return [(("assistant", " to=multi_tool_use.parallel"), parallel_text(calls))]
-    rendered = []
+    rendered: list[tuple[tuple[str, ...], str]] = []
     for call in calls:
         function = call.get("function") or {}
         name = str(function.get("name", ""))
@@ -262,7 +263,9 @@ def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
             names[str(call.get("id", ""))] = str((call.get("function") or {}).get("name", ""))
         if role in ("tool", "function"):
             name = names.get(str(message.get("tool_call_id", "")), str(message.get("name") or ""))
-            header = ("functions.", name, *HARMONY_RESULT) if harmony else ("functions.", name)
+            header: tuple[str, ...] = (
+                ("functions.", name, *HARMONY_RESULT) if harmony else ("functions.", name)
+            )
             rendered.messages.append((header, text))
             continue
         if text or not calls:

@@ -86,7 +86,7 @@ def data_url_size(url: str) -> tuple[int, int] | None:
     return image_size(data)
 
 
-def _prefixed(model: str, table: tuple) -> object | None:
+def _prefixed[T](model: str, table: tuple[tuple[str, T], ...]) -> T | None:
     return next((value for prefix, value in table if model.startswith(prefix)), None)
 
 
@@ -94,10 +94,10 @@ def tile_tokens(width: int, height: int, base: int, tile: int, detail: str) -> i
     if detail == "low":
         return base
     scale = min(1.0, 2048 / max(width, height))
-    width, height = width * scale, height * scale
-    scale = min(1.0, 768 / min(width, height))
-    width, height = width * scale, height * scale
-    return base + tile * math.ceil(width / 512) * math.ceil(height / 512)
+    scaled_w, scaled_h = width * scale, height * scale
+    scale = min(1.0, 768 / min(scaled_w, scaled_h))
+    scaled_w, scaled_h = scaled_w * scale, scaled_h * scale
+    return base + tile * math.ceil(scaled_w / 512) * math.ceil(scaled_h / 512)
 
 
 def patch_tokens(width: int, height: int, multiplier: float) -> int:
@@ -115,13 +115,14 @@ def image_tokens(model: str, url: str, detail: str = "auto") -> int | None:
     patch = _prefixed(model, PATCH_MODELS)
     tiles = _prefixed(model, TILE_MODELS)
     if tiles is not None and patch is None and detail == "low":
-        base, _ = tiles  # type: ignore[misc]
+        base, _ = tiles
         return int(base)
     size = data_url_size(url)
     if size is None or (patch is None and tiles is None):
         return None
     width, height = size
     if patch is not None:
-        return patch_tokens(width, height, float(patch))  # type: ignore[arg-type]
-    base, tile = tiles  # type: ignore[misc]
+        return patch_tokens(width, height, float(patch))
+    assert tiles is not None  # checked above: a tile or a patch formula
+    base, tile = tiles
     return tile_tokens(width, height, int(base), int(tile), detail)

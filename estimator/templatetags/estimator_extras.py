@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django import template
+from django.forms.boundfield import BoundField
 from django.http import QueryDict
 
 from estimator.money import price, round_half_up, usd
@@ -21,7 +24,7 @@ register.filter("price", price)
 
 
 @register.filter
-def exact(value) -> str:
+def exact(value: object) -> str:
     """The exact value for data-value: decimals without exponent or trailing zeros, ints as they are."""
     if value is None:
         return ""
@@ -31,7 +34,7 @@ def exact(value) -> str:
 
 
 @register.filter
-def thousands(value) -> str:
+def thousands(value: int | Decimal | str | None) -> str:
     if value is None or value == "":
         return ""
     return f"{value:,}"
@@ -45,7 +48,7 @@ def thousands_text(value: str) -> str:
 
 
 @register.filter
-def count(value) -> str:
+def count(value: Decimal | int | str | None) -> str:
     """An expected count for reading: 11,200 or 8,755.2 (one decimal at most; data-value keeps all)."""
     if value is None or value == "":
         return ""
@@ -55,20 +58,20 @@ def count(value) -> str:
 
 
 @register.filter
-def one_decimal(value) -> str:
+def one_decimal(value: Decimal | int | str | None) -> str:
     if value is None:
         return ""
     return f"{round_half_up(Decimal(value), 1):,.1f}"
 
 
 @register.simple_tag
-def price_freshness() -> dict:
+def price_freshness() -> dict[str, Any]:
     """The version and date of the prices in force, and how fresh they are, for every page's footer."""
     return catalog.price_table_freshness()
 
 
 @register.filter
-def signed_pct(value) -> str:
+def signed_pct(value: Decimal | int | None) -> str:
     """A change in percent with its sign: +5.0 %, −3.2 %, no change."""
     if value is None:
         return "from nothing"
@@ -79,7 +82,7 @@ def signed_pct(value) -> str:
 
 
 @register.filter
-def since(value) -> str:
+def since(value: date | None) -> str:
     """A row's start date; rows with no known start (genai-prices lists no date) say so."""
     if value is None:
         return ""
@@ -89,18 +92,18 @@ def since(value) -> str:
 
 
 @register.filter
-def get_item(mapping, key):
+def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
     return mapping.get(key) if mapping else None
 
 
 @register.filter
-def subject(verdict, key: str) -> str:
+def subject(verdict: object, key: str) -> str:
     """The way as the subject of a sentence: "The Responses API", "Your own loop"."""
     return way_name(key, start=True)
 
 
 @register.filter
-def name(verdict, key: str) -> str:
+def name(verdict: object, key: str) -> str:
     """The way inside a sentence: "the Responses API", "your own loop"."""
     return way_name(key)
 
@@ -119,7 +122,7 @@ def with_model(query: str, model: str) -> str:
 
 
 @register.filter
-def oob_widget(bound) -> str:
+def oob_widget(bound: BoundField) -> str:
     """A form field's input, marked to replace the one on the page out of band (a counted token field)."""
     return bound.as_widget(attrs={"hx-swap-oob": "true", "class": "just-counted"})
 

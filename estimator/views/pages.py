@@ -16,6 +16,7 @@ from django_htmx.http import reswap, retarget
 from estimator.budget import spends_compute
 from estimator.forms import TOKEN_FIELDS
 from estimator.howto import how_we_calculate_context
+from estimator.htmx import HtmxRequest
 from estimator.page import estimator_page
 
 TEMPLATE = "estimator/estimator.html"
@@ -23,7 +24,7 @@ TEMPLATE = "estimator/estimator.html"
 
 @require_safe
 @spends_compute
-def estimator(request: HttpRequest) -> HttpResponse:
+def estimator(request: HtmxRequest) -> HttpResponse:
     partial = bool(request.htmx) and not request.htmx.boosted
     target = request.htmx.target if partial else None
     page = estimator_page(request.GET, with_form=not partial or target == "model-picker")

@@ -68,7 +68,9 @@ def export_live(request: HttpRequest, fmt: str) -> HttpResponse:
 def export_scenario(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     _check_format(fmt)
     view = shared_view(get_object_or_404(Scenario, slug=slug), compare=False)
-    body = view.version_1 if view.results is None else view.results.estimate.to_dict()
+    body = view.results.estimate.to_dict() if view.results is not None else view.version_1
+    if body is None:  # neither v2 results nor a version-1 snapshot: not a link a share makes
+        raise Http404("This link has no results to export.")
     name = f"scenario-{view.scenario.slug}"
     if fmt == "csv":
         return _download(HttpResponse(estimate_csv(body), content_type="text/csv"), f"{name}.csv")

@@ -6,23 +6,24 @@ results loading the models table as their own fragment).
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from estimator.budget import spends_compute
 from estimator.compare import models_compare
 from estimator.forms import parsed_inputs, raw_inputs
+from estimator.htmx import HtmxRequest
 from estimator.price_table import price_table_page
 from estimator.services import EstimateInputError
 
 
-def _fragment(request: HttpRequest) -> bool:
+def _fragment(request: HtmxRequest) -> bool:
     return bool(request.htmx) and not request.htmx.boosted
 
 
 @require_safe
-def prices(request: HttpRequest) -> HttpResponse:
+def prices(request: HtmxRequest) -> HttpResponse:
     page = price_table_page(request.GET)
     template = "estimator/prices.html" + ("#price_table" if _fragment(request) else "")
     return render(request, template, {"page": page})
@@ -30,7 +31,7 @@ def prices(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @spends_compute
-def compare(request: HttpRequest) -> HttpResponse:
+def compare(request: HtmxRequest) -> HttpResponse:
     """Every model priced for the inputs in the query string (the estimator's own)."""
     template = "estimator/compare.html" + ("#models_table" if _fragment(request) else "")
     try:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from estimator.budget import spends_compute
 from estimator.forms import TOKEN_FIELDS
+from estimator.htmx import HtmxRequest
 from estimator.page import estimator_page
 from estimator.ratelimit import ratelimit
 from estimator.tokencount import TEXT_FIELDS, TokenCountError, count_tokens
@@ -51,9 +52,9 @@ def _form_data(request: HttpRequest) -> QueryDict:
 @require_POST
 @ratelimit("tokens", limit=120, period=600, what="token counts")  # up to 800 KB of text each
 @spends_compute
-def count(request: HttpRequest) -> HttpResponse:
+def count(request: HtmxRequest) -> HttpResponse:
     texts = {name: "" for name in TEXT_FIELDS}
-    data = QueryDict()
+    data: QueryDict = QueryDict()
     counted = None
     token_errors: dict[str, list[str]] = {}
     try:

@@ -21,22 +21,34 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
-from pricing.admin.display import EXACT_PRICES, DatedRowColumns, TokenPriceColumns, money, row_status
+from pricing.admin.display import (
+    EXACT_PRICES,
+    AdminField,
+    DatedRowColumns,
+    Fieldsets,
+    TokenPriceColumns,
+    admin_rows,
+    editor,
+    exact_field,
+    money,
+    row_status,
+)
 from pricing.admin.filters import FreshnessFilter, ModelShutDownFilter, RowStatusFilter
-from pricing.models import DatedRow, Source, TokenPrice, ToolFee, today
+from pricing.models import DatedRow, Source, TokenPrice, ToolFee, concrete_field, today
 
-PRICE_FIELDS = list(TokenPrice.BASE_PRICE_FIELDS)
-LONG_CONTEXT_FIELDS = ["long_context_threshold", *TokenPrice.LONG_CONTEXT_FIELDS]
-PROVENANCE = ["source_label", "edited_by", "created_at", "checked_at"]
+PRICE_FIELDS = TokenPrice.BASE_PRICE_FIELDS
+LONG_CONTEXT_FIELDS = ("long_context_threshold", *TokenPrice.LONG_CONTEXT_FIELDS)
+PROVENANCE = ("source_label", "edited_by", "created_at", "checked_at")
 
 
 class DatedRowForm(forms.ModelForm):
     """A new dated row: the model's `clean()` holds every rule on its date."""
 
-    def _post_clean(self) -> None:
+    def clean(self) -> dict[str, Any] | None:
+        cleaned_data = super().clean()
         if "effective_from" in self.errors:
             self.instance.effective_from = None  # the date rules judge the date given, not the default
-        super()._post_clean()
+        return cleaned_data
 
     def validate_constraints(self) -> None:
         # The model's clean() reports a clashing date naming the series and date; the generic
@@ -69,8 +81,8 @@ class DatedRowAdmin(DatedRowColumns, admin.ModelAdmin):
     actions = None  # the bulk "delete selected" would bypass the rule below
     date_hierarchy = "effective_from"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("edited_by").with_superseded(today())
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DatedRow]:
+        return admin_rows(super().get_queryset(request))
 
     def has_change_permission(self, request: HttpRequest, obj: DatedRow | None = None) -> bool:
         # Saved rows may have priced estimates: they are shown read-only, and a change is a new row.
@@ -88,12 +100,12 @@ class DatedRowAdmin(DatedRowColumns, admin.ModelAdmin):
         return self.model.objects.filter(pk=int(copy_from)).first() if copy_from.isdigit() else None
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         initial.pop("copy_from", None)
         template = self.template_row(request)
         if template is not None:
             for name in self.copied_fields:
-                initial[name] = getattr(template, name) if name != "model" else template.model_id
+                initial[name] = getattr(template, concrete_field(type(template), name).attname)
             initial["note"] = f"Replaces the price from {template.effective_from}."
         initial.setdefault("effective_from", today() + timedelta(days=1))
         return initial
@@ -101,7 +113,7 @@ class DatedRowAdmin(DatedRowColumns, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: DatedRow, form: forms.ModelForm, change: bool) -> None:
         obj.source = Source.ADMIN
         obj.source_version = ""
-        obj.edited_by = request.user
+        obj.edited_by = editor(request)
         obj.checked_at = timezone.now()
         super().save_model(request, obj, form, change)
         later = obj.later_rows().order_by("effective_from").first()
@@ -133,7 +145,7 @@ class DatedRowAdmin(DatedRowColumns, admin.ModelAdmin):
         series = dict(zip(row.SERIES_FIELDS, row.series_key(), strict=True))
         rows = self.model.objects.filter(**series).with_superseded(today()).order_by("effective_from")
         return {
-            "headers": [self.model._meta.get_field(name).verbose_name for name in self.timeline_columns],
+            "headers": [concrete_field(self.model, name).verbose_name for name in self.timeline_columns],
             "rows": [
                 {
                     "row": item,
@@ -177,17 +189,17 @@ class TokenPriceAdmin(TokenPriceColumns, DatedRowAdmin):
         ("Why", {"fields": ["note"]}),
     ]
 
-    def get_fieldsets(self, request: HttpRequest, obj: TokenPrice | None = None) -> list:
+    def get_fieldsets(self, request: HttpRequest, obj: TokenPrice | None = None) -> Fieldsets:
         if obj is None:
             return self.fieldsets
         # A saved row is shown read-only, its prices as exact decimals ("2", not "2.000000").
         fieldsets = [
-            (title, {**options, "fields": [EXACT_PRICES.get(name, name) for name in options["fields"]]})
+            (title, {**options, "fields": [exact_field(name) for name in options["fields"]]})
             for title, options in self.fieldsets
         ]
         return [*fieldsets, ("Source", {"fields": PROVENANCE})]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: TokenPrice | None = None) -> list:
+    def get_readonly_fields(self, request: HttpRequest, obj: TokenPrice | None = None) -> list[AdminField]:
         return [] if obj is None else [*EXACT_PRICES.values(), *PROVENANCE]
 
     def template_row(self, request: HttpRequest) -> DatedRow | None:
@@ -219,7 +231,7 @@ class ToolFeeAdmin(DatedRowAdmin):
     list_filter = ["key", RowStatusFilter, "source", FreshnessFilter]
     search_fields = ["key", "note"]
 
-    def get_fields(self, request: HttpRequest, obj: ToolFee | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ToolFee | None = None) -> list[AdminField]:
         if obj is None:
             return ["key", "effective_from", "amount", "note"]
         return ["key", "effective_from", "amount_text", "note", *PROVENANCE]

@@ -3,14 +3,43 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from pricing.models import STALE_AFTER, DatedRow, TokenPrice, today
+from pricing.models import STALE_AFTER, DatedRow, DatedRowQuerySet, TokenPrice, concrete_field, today
 from pricing.sheet import decimal_str
+
+# What the admin's `fields`, `readonly_fields` and fieldsets take: a field name or a display callable
+# (ExactPrice). Django accepts both; django-stubs declares names only.
+AdminField = Any
+# (title, options) pairs whose options' "fields" may hold display callables too.
+Fieldsets = list[Any]
+
+
+def as_dated[Row: DatedRow](rows: QuerySet[Row]) -> DatedRowQuerySet[Row]:
+    """A queryset the admin hands over for a dated model: the model's own DatedRowQuerySet (the admin's
+    stubs call it a plain QuerySet)."""
+    return cast(DatedRowQuerySet[Row], rows)
+
+
+def admin_rows[Row: DatedRow](rows: QuerySet[Row]) -> DatedRowQuerySet[Row]:
+    """The dated rows an admin list or inline shows, with their editor and `superseded` for the status."""
+    return as_dated(rows).select_related("edited_by").with_superseded(today())
+
+
+def editor(request: HttpRequest) -> User:
+    """Who saves a row from the admin (whose views serve signed-in staff only)."""
+    if isinstance(request.user, AnonymousUser):
+        raise PermissionDenied
+    return request.user
 
 
 def money(value: Decimal | None) -> str:
@@ -43,13 +72,18 @@ class ExactPrice:
     def __init__(self, name: str):
         self.name = name
         self.__name__ = f"{name}_exact"
-        self.short_description = TokenPrice._meta.get_field(name).verbose_name
+        self.short_description = concrete_field(TokenPrice, name).verbose_name
 
     def __call__(self, row: TokenPrice) -> str:
         return money(getattr(row, self.name))
 
 
 EXACT_PRICES = {name: ExactPrice(name) for name in TokenPrice.PRICE_FIELDS}
+
+
+def exact_field(name: AdminField) -> AdminField:
+    """A saved row's field as its page shows it: a price as its exact decimal, anything else as it is."""
+    return EXACT_PRICES.get(name, name)
 
 
 class DatedRowColumns:

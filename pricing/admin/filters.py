@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from pricing.admin.display import as_dated
 from pricing.models import STALE_AFTER, today
 
 
@@ -25,17 +26,15 @@ class RowStatusFilter(admin.SimpleListFilter):
             ("historical", "Historical (superseded)"),
         ]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        day = today()
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        day, rows = today(), as_dated(queryset)
         if self.value() == "current":
-            return queryset.in_force(day)
+            return rows.in_force(day)
         if self.value() == "scheduled":
-            return queryset.filter(effective_from__gt=day)
+            return rows.filter(effective_from__gt=day)
         if self.value() == "historical":
-            return queryset.filter(effective_from__lte=day).exclude(
-                pk__in=queryset.in_force(day).values("pk")
-            )
-        return queryset
+            return rows.filter(effective_from__lte=day).exclude(pk__in=rows.in_force(day).values("pk"))
+        return rows
 
 
 class ShutDownFilter(admin.SimpleListFilter):
@@ -46,7 +45,7 @@ class ShutDownFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [("no", "Live (no shutdown date)"), ("scheduled", "Shutdown scheduled"), ("yes", "Shut down")]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         day, name = today(), self.date_field
         if self.value() == "no":
             return queryset.filter(**{f"{name}__isnull": True})
@@ -69,7 +68,7 @@ class FreshnessFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [("stale", f"Stale (over {STALE_AFTER.days} days or never)"), ("fresh", "Recently checked")]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         stale = Q(checked_at__isnull=True) | Q(checked_at__lt=timezone.now() - STALE_AFTER)
         if self.value() == "stale":
             return queryset.filter(stale)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from pricing.admin.display import TokenPriceColumns
+from pricing.admin.display import AdminField, Fieldsets, TokenPriceColumns, admin_rows, editor
 from pricing.admin.filters import ShutDownFilter
 from pricing.models import ApiSurface, LanguageModel, Source, SyncRun, TokenPrice, today
 
@@ -24,14 +24,14 @@ class PriceTimelineInline(TokenPriceColumns, admin.TabularInline):
     verbose_name = "price"
     verbose_name_plural = "price timeline (a change is a new row from a date: use “Add a price”)"
     fields = ["effective_from", "service_tier", *TokenPriceColumns.COLUMNS]
-    readonly_fields = fields
+    readonly_fields = ["effective_from", "service_tier", *TokenPriceColumns.COLUMNS]
     ordering = ["effective_from", "service_tier"]
     extra = 0
     show_change_link = True
     can_delete = False
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("edited_by").with_superseded(today())
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TokenPrice]:
+        return admin_rows(super().get_queryset(request))
 
     def has_add_permission(self, request: HttpRequest, obj: LanguageModel | None = None) -> bool:
         return False
@@ -62,10 +62,12 @@ class LanguageModelForm(forms.ModelForm):
     def validate_constraints(self) -> None:
         # Ticking "default model" moves the default here (save_model unticks the old one), so the
         # one-default constraint is not a form error.
+        # Both helpers are what ModelForm.validate_constraints itself calls: private, so not in the stubs.
+        exclude = {*self._get_validation_exclusions(), "is_default"}  # type: ignore[attr-defined]
         try:
-            self.instance.validate_constraints(exclude={*self._get_validation_exclusions(), "is_default"})
+            self.instance.validate_constraints(exclude=exclude)
         except ValidationError as exc:
-            self._update_errors(exc)
+            self._update_errors(exc)  # type: ignore[attr-defined]
 
 
 @admin.register(LanguageModel)
@@ -103,7 +105,7 @@ class LanguageModelAdmin(admin.ModelAdmin):
         "created_at",
     ]
 
-    def get_fieldsets(self, request: HttpRequest, obj: LanguageModel | None = None) -> list:
+    def get_fieldsets(self, request: HttpRequest, obj: LanguageModel | None = None) -> Fieldsets:
         fieldsets = [
             (None, {"fields": ["id", "name", "family", "context_window", "encoding", "is_default"]}),
             (
@@ -154,7 +156,7 @@ class LanguageModelAdmin(admin.ModelAdmin):
             obj.limits_source = Source.ADMIN
         if "is_default" in changed:
             obj.default_source = Source.ADMIN if obj.is_default else ""
-        obj.edited_by = request.user
+        obj.edited_by = editor(request)
         obj.edited_at = timezone.now()
         if obj.is_default:
             LanguageModel.objects.filter(is_default=True).exclude(pk=obj.pk).update(
@@ -184,7 +186,7 @@ class ApiSurfaceAdmin(admin.ModelAdmin):
     search_fields = ["key", "name"]
     provenance = ["source_label", "edited_by", "edited_at"]
 
-    def get_fields(self, request: HttpRequest, obj: ApiSurface | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiSurface | None = None) -> list[AdminField]:
         fields = ["key", "name", "shutdown_date", "successor"]
         return fields + self.provenance if obj is not None else fields
 
@@ -197,25 +199,28 @@ class ApiSurfaceAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ApiSurface, form: forms.ModelForm, change: bool) -> None:
         obj.source = Source.ADMIN
-        obj.edited_by = request.user
+        obj.edited_by = editor(request)
         obj.edited_at = timezone.now()
         super().save_model(request, obj, form, change)
+
+
+SYNC_RUN_COLUMNS = (
+    "finished_at",
+    "genai_prices_version",
+    "added_models",
+    "added_prices",
+    "added_fees",
+    "seeded_lifecycles",
+    "skipped",
+)
 
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
     """The log of `sync_prices` runs (read-only); "Sync now…" is `pricing.admin.views.sync`."""
 
-    list_display = [
-        "finished_at",
-        "genai_prices_version",
-        "added_models",
-        "added_prices",
-        "added_fees",
-        "seeded_lifecycles",
-        "skipped",
-    ]
-    readonly_fields = [*list_display, "report"]
+    list_display = SYNC_RUN_COLUMNS
+    readonly_fields = (*SYNC_RUN_COLUMNS, "report")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -95,7 +95,7 @@ class TokenLedger:
         self._turns: list[TurnTokens] = []
         # The per-turn figures of a way that bills nothing per turn beside tokens (`estimate._Way`).
         self.figures: tuple[TurnFigures, ...] | None = None
-        self.expected_calls = sum(_weighted(reach, columns.calls) for columns, _ in self.classes)
+        self.expected_calls = sum((_weighted(reach, columns.calls) for columns, _ in self.classes), ZERO)
         self.expected = [
             self._billed(
                 rates,

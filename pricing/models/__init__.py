@@ -14,6 +14,7 @@ from pricing.models.base import (
     Provenance,
     ServiceTier,
     Source,
+    concrete_field,
     today,
     within_utc_range,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "TokenPrice",
     "ToolFee",
     "ToolFeeKey",
+    "concrete_field",
     "series_snapshot",
     "today",
     "within_utc_range",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -61,7 +62,7 @@ class Provenance(models.Model):
         if self.source == Source.GENAI_PRICES:
             return f"genai-prices {self.source_version}".strip()
         if self.source == Source.ADMIN:
-            who = self.edited_by.get_username() if self.edited_by_id else "an admin"
+            who = self.edited_by.get_username() if self.edited_by is not None else "an admin"
             when = self.edited_on()
             return f"edited by {who}" + (f" on {when:%Y-%m-%d %H:%M} UTC" if when else "")
         if self.source == Source.IMPORT:
@@ -69,10 +70,18 @@ class Provenance(models.Model):
         return "seeded from the cost model"
 
 
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """A model's own field by name (`_meta.get_field` also finds reverse relations, which are no column)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise FieldDoesNotExist(f"{model.__name__}.{name} is a reverse relation, not a field of its own")
+    return field
+
+
 def within_utc_range(value: datetime) -> None:
     # An aware moment a year 9999 or 0001 offset pushes past Python's range cannot be stored.
     try:
-        value.astimezone(timezone.UTC)
+        value.astimezone(UTC)
     except OverflowError:
         raise ValidationError(
             "Out of range: %(value)s is not between years 1 and 9999 in UTC.", params={"value": value}

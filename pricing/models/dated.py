@@ -12,14 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from pricing.models.base import FIRST_LISTED, Provenance, today, within_utc_range
+from pricing.models.base import FIRST_LISTED, Provenance, concrete_field, today, within_utc_range
 
 
 class PriceHistoryError(ValueError):
@@ -45,8 +45,11 @@ def series_snapshot(*row_classes: type[DatedRow]) -> Iterator[None]:
         _snapshot.reset(token)
 
 
-class DatedRowQuerySet(models.QuerySet):
-    def _later_rows(self, on: date) -> models.QuerySet:
+_Row = TypeVar("_Row", bound="DatedRow")
+
+
+class DatedRowQuerySet(models.QuerySet[_Row]):
+    def _later_rows(self, on: date) -> DatedRowQuerySet[DatedRow]:
         """Rows of the outer row's series that start after it, on or before `on`."""
         return self.model.objects.filter(
             **{name: OuterRef(name) for name in self.model.SERIES_FIELDS},
@@ -65,7 +68,7 @@ class DatedRowQuerySet(models.QuerySet):
     def series_dates(self) -> dict[tuple, set[date]]:
         """Per series key, the start dates of its rows (one query)."""
         dates: dict[tuple, set[date]] = {}
-        names = [self.model._meta.get_field(name).attname for name in self.model.SERIES_FIELDS]
+        names = [concrete_field(self.model, name).attname for name in self.model.SERIES_FIELDS]
         for *series, day in self.values_list(*names, "effective_from"):
             dates.setdefault(tuple(series), set()).add(day)
         return dates
@@ -110,7 +113,7 @@ class DatedRow(Provenance):
         return self.created_at
 
     def series_key(self) -> tuple:
-        return tuple(getattr(self, self._meta.get_field(name).attname) for name in self.SERIES_FIELDS)
+        return tuple(getattr(self, concrete_field(type(self), name).attname) for name in self.SERIES_FIELDS)
 
     def series_label(self) -> str:
         """How messages name the series: "gpt-4.1 standard", "file_search_per_kcalls"."""

@@ -90,9 +90,8 @@ class LanguageModel(Provenance):
             errors.setdefault("shutdown_date", []).append(
                 "A successor only makes sense with a shutdown date: set the date too."
             )
-        if None not in (self.max_input_tokens, self.context_window) and (
-            self.max_input_tokens > self.context_window
-        ):
+        limit, window = self.max_input_tokens, self.context_window
+        if limit is not None and window is not None and limit > window:
             errors["max_input_tokens"] = [
                 f"Cannot be above the context window ({self.context_window:,} tokens): leave it empty "
                 "for the whole window."

@@ -40,7 +40,7 @@ class SyncReport:
 
     def lines(self) -> list[str]:
         verb = "would add" if self.dry_run else "added"
-        lines = []
+        lines: list[str] = []
         for label, items in (
             ("model", self.added_models),
             ("price", self.added_prices),

@@ -40,7 +40,9 @@ def _records(kind: RecordKind) -> Iterator[dict[str, Any]]:
     renamed = MODEL_FIELD_OF.get(kind.name, {})
     model_fields = {field.name for field in kind.model._meta.concrete_fields}
     names = [renamed.get(name, name) for name in kind.exported]
-    queryset = kind.model.objects.select_related("edited_by").order_by(*kind.model._meta.ordering)
+    queryset = kind.model._default_manager.select_related("edited_by").order_by(
+        *(kind.model._meta.ordering or ())
+    )
     serialized = serializers.serialize(
         "python",
         queryset,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -194,7 +194,7 @@ def records_from_csv(text: str) -> list[Record]:
         raise PriceImportError([f"not a readable CSV file: {exc}"]) from None
 
 
-def _csv_header(header: list[str]) -> None:
+def _csv_header(header: Sequence[str]) -> None:
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise PriceImportError([f"row 1 (header), column {name!r}: appears twice" for name in repeated])

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from pricing.memo import price_table_changed
-from pricing.models import ApiSurface, LanguageModel, Source, TokenPrice, ToolFee, series_snapshot
+from pricing.models import ApiSurface, DatedRow, LanguageModel, Source, TokenPrice, ToolFee, series_snapshot
 from pricing.transfer.files import MAX_ERRORS, PriceImportError, Record, records_from_file
 from pricing.transfer.records import KINDS, KINDS_BY_NAME, RecordKind
 
@@ -62,16 +62,20 @@ class _Importer:
         self.users = {user.get_username(): user for user in get_user_model().objects.all()}
         self.models = {model.id: model for model in LanguageModel.objects.all()}
         self.surfaces = {surface.key: surface for surface in ApiSurface.objects.all()}
-        self.rows: dict[str, dict[tuple, models.Model]] = {
+        self.rows: dict[str, dict[tuple, DatedRow]] = {
             "token_price": {
                 (row.model_id, row.service_tier, row.effective_from): row for row in TokenPrice.objects.all()
             },
             "tool_fee": {(row.key, row.effective_from): row for row in ToolFee.objects.all()},
         }
-        self.new: dict[str, list[models.Model]] = {kind.name: [] for kind in KINDS}
+        # Per kind, its new rows (of the kind's model).
+        self.new: dict[str, list[Any]] = {kind.name: [] for kind in KINDS}
         self.new_identities: set[tuple] = set()
         self.new_models: dict[str, LanguageModel] = {}
-        self.successors: dict[str, list[tuple[Record, models.Model, str]]] = {"model": [], "api_surface": []}
+        self.successors: dict[str, list[tuple[Record, LanguageModel | ApiSurface, str]]] = {
+            "model": [],
+            "api_surface": [],
+        }
 
     # -- checking
 
@@ -118,12 +122,13 @@ class _Importer:
             return None
         editor = parsed.cleaned.get("edited_by")
         parsed.instance.edited_by = self.users.get(editor) if editor else None
-        return parsed.instance
+        row: models.Model = parsed.instance
+        return row
 
     def check_model(self, record: Record, kind: RecordKind) -> None:
         model_id = (self.identity(record, kind) or (None,))[0]
         model = self.form_instance(record, kind, self.models.get(model_id))
-        if model is None:
+        if not isinstance(model, LanguageModel):  # invalid: its errors are noted
             return
         if model.id in self.new_models:
             raise _RowError("model", f"{model.id} is listed twice")
@@ -157,7 +162,7 @@ class _Importer:
 
     def check_surface(self, record: Record, kind: RecordKind) -> None:
         surface = self.form_instance(record, kind)
-        if surface is None:
+        if not isinstance(surface, ApiSurface):  # invalid: its errors are noted
             return
         existing = self.surfaces.get(surface.key)
         if existing is None:
@@ -179,9 +184,10 @@ class _Importer:
             model_id = record.values.get("model")
             if model_id and model_id not in self.models and model_id not in self.new_models:
                 raise _RowError("model", f"unknown model {model_id!r}: add it to the file's models")
-        existing = self.rows[kind.name].get(self.identity(record, kind))
+        key = self.identity(record, kind)
+        existing = None if key is None else self.rows[kind.name].get(key)
         row = self.form_instance(record, kind, existing)
-        if row is None:
+        if not isinstance(row, DatedRow):  # invalid: its errors are noted
             return
         identity = (kind.name, *row.series_key(), row.effective_from)
         if identity in self.new_identities:
@@ -217,14 +223,14 @@ class _Importer:
         self.models.update(self.new_models)
         ApiSurface.objects.bulk_create(self.new["api_surface"])
         self.link_successors()
-        for kind in ("token_price", "tool_fee"):
-            KINDS_BY_NAME[kind].model.objects.bulk_create(self.new[kind], batch_size=500)
+        for name in ("token_price", "tool_fee"):
+            KINDS_BY_NAME[name].model._default_manager.bulk_create(self.new[name], batch_size=500)
         for kind in KINDS:
             self.report.created[kind.name] = len(self.new[kind.name])
 
     def link_successors(self) -> None:
         """Successors name rows of the file or the table: linked once both exist, then validated."""
-        known = {
+        known: dict[str, dict[str, Any]] = {
             "model": self.models,
             "api_surface": {**self.surfaces, **{s.key: s for s in self.new["api_surface"]}},
         }

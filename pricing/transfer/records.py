@@ -33,7 +33,8 @@ def _valid_unicode(value: Any) -> None:
 
 @dataclass
 class ParsedRecord:
-    instance: models.Model
+    # A row of the form's model, whichever kind it is (as a ModelForm's `instance` is).
+    instance: Any
     cleaned: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
 
@@ -63,11 +64,12 @@ class RecordForm(forms.ModelForm):
                 parsed.errors[name] = exc.messages
             else:
                 parsed.cleaned[name] = value
-        for name in cls._meta.fields:
+        fields = cls._meta.fields or ()
+        for name in fields:
             if name in parsed.cleaned:
                 setattr(parsed.instance, name, parsed.cleaned[name])
         cls.complete(parsed)
-        checked = set(cls._meta.fields) - set(parsed.errors)
+        checked = set(fields) - set(parsed.errors)
         try:
             parsed.instance.full_clean(
                 exclude={f.name for f in model._meta.fields if f.name not in checked},

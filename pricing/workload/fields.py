@@ -152,6 +152,9 @@ def read_histogram(raw: object) -> tuple[tuple[int, Decimal], ...] | None:
     return tuple(sorted(seen.items()))
 
 
+_PLAIN_KINDS: dict[object, Kind] = {int: "int", Decimal: "decimal", bool: "bool"}
+
+
 def _kind(annotation: object) -> Kind:
     if typing.get_origin(annotation) is Literal:
         return "choice"
@@ -160,11 +163,12 @@ def _kind(annotation: object) -> Kind:
         if int in args:
             return "optional_int"
         return "model" if str in args else "histogram"
-    return {int: "int", Decimal: "decimal", bool: "bool"}[annotation]  # type: ignore[index]
+    return _PLAIN_KINDS[annotation]
 
 
 def _bounds(info: FieldInfo) -> tuple[Any, Any, bool]:
-    lo = hi = None
+    lo: Any = None
+    hi: Any = None
     exclusive = False
     for item in info.metadata:
         if isinstance(item, annotated_types.Ge):

@@ -41,7 +41,7 @@ def whole(default: int | None, lo: int, hi: int, label: str, unit: str, help_tex
 def decimal(
     default: str, lo: str, hi: str | None, label: str, unit: str, help_text: str, *, exclusive: bool = False
 ) -> Any:
-    bounds: dict[str, Decimal] = {"gt" if exclusive else "ge": Decimal(lo)}
+    bounds: dict[str, Any] = {"gt" if exclusive else "ge": Decimal(lo)}
     bounds["le"] = DECIMAL_CEILING if hi is None else Decimal(hi)
     extra = {"x-open-ended": True} if hi is None else {}
     return Field(Decimal(default), **bounds, **_about(label, unit, help_text, **extra))
@@ -334,6 +334,7 @@ class Workload(Build, Loop, Code, Retrieval, Tools, Conversation, Traffic):
         """Every raw value (JSON or text) through the field's own reader, with the project's messages."""
         from pricing.workload.fields import INPUTS  # built from this class, after it exists
 
+        assert info.field_name is not None  # a "*" field validator always runs for a field
         try:
             return INPUTS[info.field_name].read(raw)
         except ValueError as exc:

@@ -166,13 +166,17 @@ def _outputs(fitted: FittedWorkload, fit: WorkloadFit, turns: int) -> None:
 
 def _time(fitted: FittedWorkload, tallies: list[ConversationTally], turns: int) -> Decimal:
     """Session minutes and sessions per month from the timestamps; returns minutes between turns."""
-    timed = [t for t in tallies if t.started_at and t.ended_at and t.ended_at > t.started_at]
+    spans = [
+        (t.ended_at - t.started_at).total_seconds()
+        for t in tallies
+        if t.started_at and t.ended_at and t.ended_at > t.started_at
+    ]
     minutes = Decimal(10)
-    if timed:
-        seconds = sum((t.ended_at - t.started_at).total_seconds() for t in timed) / len(timed)
+    if spans:
+        seconds = sum(spans) / len(spans)
         minutes = min(Decimal(1440), max(Decimal("0.01"), Decimal(str(round(seconds / 60, 2)))))
         fitted.set(
-            "session_minutes", decimal_str(minutes), f"first to last call of {len(timed)} conversations, mean"
+            "session_minutes", decimal_str(minutes), f"first to last call of {len(spans)} conversations, mean"
         )
     else:
         fitted.keep_default("session_minutes", "the trace has no timings")

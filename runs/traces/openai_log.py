@@ -148,7 +148,8 @@ def _call(value: object, line: int, grouper: ConversationGrouper, keep_text: boo
     else:
         items, reply, uses, starts, system = _chat_parts(request, response, line)
     given = record.get("conversation_id")
-    response_id = response.get("id") if isinstance(response.get("id"), str) else ""
+    raw_id = response.get("id")
+    response_id = raw_id if isinstance(raw_id, str) else ""
     previous = request.get("previous_response_id")
     if given is not None:
         key = fields.text(

@@ -57,7 +57,7 @@ class MockAPI:
     def __init__(self, responses):
         self.responses = list(responses)
         self.requests: list[dict] = []
-        self.retry_counts: list[str] = []
+        self.retry_counts: list[str | None] = []
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(json.loads(request.content))

@@ -8,7 +8,7 @@ SYSTEM = {"role": "system", "content": "You are a helpful assistant."}  # 3 + 1 
 
 
 def turn(n: int, with_tool: bool = False) -> list[dict]:
-    messages = [{"role": "user", "content": f"question number {n}"}]
+    messages: list[dict] = [{"role": "user", "content": f"question number {n}"}]
     if with_tool:
         messages.append(
             {

@@ -127,7 +127,7 @@ def test_retries_exhausted_raise_and_the_failed_call_is_stored_and_logged(prices
         agent.send("hi")
     assert len(api.requests) == 2
     [call] = storage.conversations["c1"].calls
-    assert call.error.startswith("InternalServerError: Error code: 500")
+    assert call.error is not None and call.error.startswith("InternalServerError: Error code: 500")
     assert call.usage == Usage()
     assert call.request_id == "req_2"
     [record] = [r for r in caplog.records if r.agentloop["event"] == "model_call"]
@@ -184,7 +184,7 @@ def test_or_are_raised_when_the_caller_asks(prices):
 
 
 def test_tool_round_limit(prices):
-    calls = []
+    calls: list[str] = []
     api = MockAPI([(200, TOOL_CALL, {}), (200, TOOL_CALL, {})])
     agent = agent_for(api, prices, tools=weather_registry(calls), limits=Limits(max_tool_rounds=1))
     with pytest.raises(ToolRoundLimitExceeded, match="^turn 1: the model asked for more than 1 tool rounds$"):
@@ -194,7 +194,7 @@ def test_tool_round_limit(prices):
 
 
 def test_cost_ceiling(prices):
-    calls = []
+    calls: list[str] = []
     api = MockAPI([(200, TOOL_CALL, {})])
     agent = agent_for(
         api, prices, tools=weather_registry(calls), limits=Limits(max_cost_usd=Decimal("0.001"))
@@ -211,7 +211,12 @@ def test_cost_ceiling(prices):
 
 def test_wall_time_ceiling(prices):
     registry = weather_registry()
-    registry.register("slow", lambda: time.sleep(0.05) or "done")
+
+    def slow() -> str:
+        time.sleep(0.05)
+        return "done"
+
+    registry.register("slow", slow)
     api = MockAPI([(200, completion(tool_calls=[("c1", "slow", "{}")]), {})])
     agent = agent_for(api, prices, tools=registry, limits=Limits(max_seconds=0.03), timeout=20)
     with pytest.raises(WallTimeExceeded, match=r"^turn 1: over the 0\.03 s wall-time ceiling$"):

@@ -90,6 +90,7 @@ def test_crash_inside_a_tool_then_resume_never_runs_it_again(fake_server, storag
     with pytest.raises(TurnInterrupted):
         resumed.send("a new message")
     result = resumed.finish_interrupted_turn()
+    assert result is not None
     assert result.turn == 3
     assert result.reply == SUPPORT.turns[2].reply
     resumed.send(SUPPORT.turns[3].user)

@@ -40,7 +40,7 @@ def billed(row: dict) -> int:
 
 def results(rows: list[dict]) -> list[tuple[dict, int | None, bool]]:
     """(row, our count or None, whether the count is complete)."""
-    out = []
+    out: list[tuple[dict, int | None, bool]] = []
     for row in rows:
         try:
             counted = count_request(row["api"], row["model"], row["request"])

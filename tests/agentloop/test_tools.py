@@ -45,6 +45,14 @@ def test_unknown_tool():
         weather_registry().dispatch("nope", "{}")
 
 
+def test_arguments_that_are_not_an_object_name_the_arguments_not_the_handler():
+    # A schema without "type": "object" lets a JSON list through; the handler takes keywords.
+    registry = ToolRegistry()
+    registry.register("echo", lambda **arguments: arguments, parameters={"properties": {}})
+    with pytest.raises(ToolArgumentsError, match=r"^echo: arguments: must be a JSON object$"):
+        registry.dispatch("echo", "[1, 2]")
+
+
 def test_arguments_that_are_not_json():
     with pytest.raises(ToolArgumentsError, match=r"^get_weather: arguments are not valid JSON \("):
         weather_registry().dispatch("get_weather", '{"city": "Par')

@@ -218,7 +218,9 @@ def test_charts_are_readable_on_a_phone(browser, live_server, seeded):
             assert "size=small" in source
             with urlopen(source) as response:  # noqa: S310 - the local live server
                 svg = response.read().decode()
-            width = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg).group(1))
+            view_box = re.search(r'viewBox="0 0 (\d+) \d+"', svg)
+            assert view_box, source
+            width = int(view_box.group(1))
             smallest = min(int(size) for size in re.findall(r"font-size:(\d+)px", svg))
             shown = chart.evaluate("img => img.getBoundingClientRect().width")
             assert smallest * shown / width >= 11, (source, smallest, shown, width)
@@ -299,7 +301,7 @@ def resolve(path: str, site: dict) -> str:
 def test_every_page_passes_axe_and_fits_a_phone(context, site, live_server, console_errors):
     raise_gpt41_input_price("4")  # both shares now show a price-change notice
     axe = Axe()
-    report = []
+    report: list[tuple[object, ...]] = []
     page = console_errors.watch(context.new_page())
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})

@@ -58,7 +58,7 @@ def fill_every_text_field() -> int:
     for model in stored_models():
         fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.is_relation]
         for row, pk in enumerate(model._default_manager.values_list("pk", flat=True)):
-            values = {}
+            values: dict[str, object] = {}
             for field in fields:
                 if isinstance(field, models.JSONField):
                     values[field.attname] = hostile_json(row)
@@ -97,6 +97,7 @@ def everything(client, settings):
     run_measure("support_agent", offline=True, as_of=AS_OF)
     editor = get_user_model().objects.create_user("editor", password=None, is_staff=True)
     price = TokenPrice.objects.first()
+    assert price is not None
     TokenPrice.objects.filter(pk=price.pk).update(edited_by=editor)
     template = LanguageModel.objects.get(pk="gpt-4.1")
     template.pk, template.is_default = f"model-{TEXT}", False
@@ -189,7 +190,7 @@ def test_a_backup_that_fails_midway_leaves_no_file(everything, tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []
 
 
-def sqlite_only_characters(path) -> None:
+def sqlite_only_characters(path) -> tuple[int, int]:
     """Put NUL and a lone surrogate into a backup, as a SQLite database can hold them."""
     rows = json.loads(gzip.decompress(path.read_bytes()))
     call = next(row for row in rows if row["model"] == "runs.call")

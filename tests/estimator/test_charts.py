@@ -48,7 +48,7 @@ def test_three_charts_with_units_on_both_axes():
 
 def test_titles_and_alt_text_need_no_drawing():
     result = estimate_compute({})
-    with mock.patch.object(charts.pygal, "XY") as xy, mock.patch.object(charts.pygal, "StackedBar") as bar:
+    with mock.patch("pygal.XY") as xy, mock.patch("pygal.StackedBar") as bar:
         listed = charts.charts_for(result)
     assert not xy.called and not bar.called
     assert listed[1].title == "Cost per month against conversations per month"

@@ -43,6 +43,7 @@ def test_formula_leading_text_gets_an_apostrophe_and_comes_back(value, cell):
 
 def hostile_model() -> None:
     template = TokenPrice.objects.filter(model_id="gpt-4.1", service_tier="standard").first()
+    assert template is not None
     model = LanguageModel.objects.get(pk="gpt-4.1")
     model.pk, model.is_default, model.name = HOSTILE_ID, False, HOSTILE_ID
     model.save(force_insert=True)

@@ -6,6 +6,7 @@ import pytest
 
 from estimator import services
 from estimator.estimate_cache import SHARED_FROM_CALLS, forget_estimates
+from pricing import engine
 from pricing.engine import planned_model_calls
 from pricing.sync import sync_prices
 from pricing.workload import parse_workload
@@ -23,7 +24,7 @@ def price_table():
 def computed(monkeypatch):
     """Every estimate the engine computes, as (model, turns) pairs."""
     calls = []
-    real = services.estimate
+    real = engine.estimate
 
     def counting(sheet, workload):
         calls.append((sheet.model, workload.turns_per_session))

@@ -11,10 +11,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from estimator.templatetags.estimator_extras import usd
+from estimator.money import usd
 from pricing.models import LanguageModel
 from pricing.sync import sync_prices
 from pricing.workload import FIELDS, GROUPS
+from tests.matching import first_group
 
 pytestmark = pytest.mark.django_db
 
@@ -387,7 +388,7 @@ class TestExports:
 
     def test_export_links_on_the_page_carry_the_inputs(self, client):
         html = page(client, WORKED).content.decode()
-        link = re.search(r'href="(/export\.json\?[^"]+)"', html).group(1).replace("&amp;", "&")
+        link = first_group(r'href="(/export\.json\?[^"]+)"', html).replace("&amp;", "&")
         assert client.get(link).json()["approaches"]["assistants"]["per_session_usd"] == "0.011808"
 
     def test_bad_export_inputs_are_a_400_naming_the_field(self, client):

@@ -15,6 +15,7 @@ from pricing.memo import price_table_changed
 from pricing.models import Source, TokenPrice
 from pricing.sync import sync_prices
 from tests.estimator.test_pages import APPROACHES, WORKED, card_figure, figures
+from tests.matching import first_group
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +77,7 @@ def test_shared_page_is_read_only_with_edit_a_copy(client):
     html = client.get(url).content.decode()
     assert 'id="estimate-form"' not in html
     assert 'action="/share"' not in html
-    edit = re.search(r'href="(/\?[^"]+)" id="edit-copy"', html).group(1).replace("&amp;", "&")
+    edit = first_group(r'href="(/\?[^"]+)" id="edit-copy"', html).replace("&amp;", "&")
     form = client.get(edit).content.decode()
     assert 'name="turns_per_session" value="2"' in form
     assert 'name="tool_result_tokens" value="400"' in form
@@ -141,7 +142,7 @@ def test_share_requires_the_csrf_token():
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/share", WORKED).status_code == 403
     page = strict.get("/?" + urlencode(WORKED)).content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    token = first_group(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert strict.post("/share", {**WORKED, "csrfmiddlewaretoken": token}).status_code == 302
 
 
@@ -160,6 +161,8 @@ def test_admin_lists_shares_read_only(client, admin_client):
     listing = admin_client.get("/admin/estimator/scenario/")
     assert listing.status_code == 200
     assert scenario.slug in listing.content.decode()
+    # The model column names the model (it once showed the admin's model class called with the row).
+    assert '<td class="field-model_name">gpt-4.1</td>' in listing.content.decode()
     assert admin_client.get("/admin/estimator/scenario/add/").status_code == 403
     detail = admin_client.get(f"/admin/estimator/scenario/{scenario.pk}/change/").content.decode()
     assert scenario.price_version in detail

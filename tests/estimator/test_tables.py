@@ -14,6 +14,13 @@ from tests.estimator.test_pages import WORKED, figures
 pytestmark = pytest.mark.django_db
 
 
+def found(pattern: str, text: str, group: int = 0) -> str:
+    """The first match of `pattern` in `text` (failing the test when there is none)."""
+    match = re.search(pattern, text, re.S)
+    assert match, pattern
+    return match.group(group)
+
+
 @pytest.fixture(autouse=True)
 def price_table():
     sync_prices()
@@ -52,7 +59,7 @@ class TestPriceTable:
         assert 'data-model="gpt-5.4" data-tier="standard"' in html
         assert 'data-model="o1"' not in html  # shut down on 2026-10-23
         assert 'data-model="gpt-4o-2024-05-13"' not in html  # an older snapshot
-        row = re.search(r'<tr data-model="gpt-5" data-tier="standard".*?</tr>', html, re.S).group(0)
+        row = found(r'<tr data-model="gpt-5" data-tier="standard".*?</tr>', html)
         assert "shuts down 2026-12-11, successor gpt-5.4" in row
         assert '<td data-label="Input limit">272,000</td>' in row
         assert '<td data-label="Context window">400,000</td>' in row
@@ -88,11 +95,7 @@ class TestEveryModel:
 
     def test_each_row_opens_the_estimate_on_that_model(self, client):
         html = client.get("/compare?" + urlencode(WORKED)).content.decode()
-        link = (
-            re.search(r'<tr data-model="gpt-5.4".*?<a href="([^"]+)"', html, re.S)
-            .group(1)
-            .replace("&amp;", "&")
-        )
+        link = found(r'<tr data-model="gpt-5.4".*?<a href="([^"]+)"', html, 1).replace("&amp;", "&")
         page = client.get(link).content.decode()
         assert '<option value="gpt-5.4" selected>' in page
         assert 'name="tool_result_tokens" value="400"' in page
@@ -112,7 +115,7 @@ class TestEveryModel:
 
     def test_the_results_load_it_as_a_fragment_with_a_plain_link_beside(self, client):
         html = client.get("/?" + urlencode(WORKED)).content.decode()
-        placeholder = re.search(r'<section class="models-table" id="models-table"[^>]*>', html).group(0)
+        placeholder = found(r'<section class="models-table" id="models-table"[^>]*>', html)
         assert 'hx-trigger="intersect once"' in placeholder and 'hx-get="/compare?' in placeholder
         assert re.search(r'<a href="/compare\?[^"]+" id="compare-link">', html)
         fragment = client.get(

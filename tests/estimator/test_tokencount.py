@@ -3,6 +3,7 @@
 import json
 import re
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -10,11 +11,12 @@ import pytest
 from agentloop import tokens
 from pricing.sync import sync_prices
 from tests.estimator.test_pages import card_figure
+from tests.matching import first_group
 
 pytestmark = pytest.mark.django_db
 
 SYSTEM = "You are a helpful assistant for Acme's support desk. Answer briefly."
-TOOLS = [
+TOOLS: list[dict[str, Any]] = [
     {
         "type": "function",
         "function": {
@@ -144,7 +146,7 @@ def test_a_bad_request_body_is_an_error_on_its_box(client, text, message):
     response = count(client, request_json=text, model="gpt-4.1")
     assert response.status_code == 400
     html = response.content.decode()
-    error = re.search(r'<p class="error" id="err-request_json">([^<]*)</p>', html).group(1)
+    error = first_group(r'<p class="error" id="err-request_json">([^<]*)</p>', html)
     assert message in error.replace("&quot;", '"')
 
 

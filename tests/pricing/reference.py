@@ -45,9 +45,11 @@ def calls_on_turn(rate, turn: int) -> int:
 def shares(w: Workload) -> dict[int, Fraction]:
     """P(n), exactly."""
     if w.turns_distribution == "histogram":
+        assert w.turns_histogram is not None
         total = sum(Fraction(weight) for _, weight in w.turns_histogram)
         return {turns: Fraction(weight) / total for turns, weight in w.turns_histogram}
     t = w.turns_per_session
+    assert t is not None
     if w.turns_distribution == "fixed" or t == 1:
         return {t: Fraction(1)}
     p = Fraction(1, t)
@@ -129,12 +131,12 @@ class Way:
                 flat = []
             elif len(messages) > keep:
                 flat = flat[messages[-keep] :]
-            turns = []
+            grouped: list[tuple[int, list[Segment]]] = []
             for i, s in flat:
-                if not turns or turns[-1][0] != i:
-                    turns.append((i, []))
-                turns[-1][1].append(s)
-            turns = [segments for _, segments in turns]
+                if not grouped or grouped[-1][0] != i:
+                    grouped.append((i, []))
+                grouped[-1][1].append(s)
+            turns = [segments for _, segments in grouped]
         while (
             turns and sum(s.tokens for t in turns for s in t) + sum(s.tokens for s in current) > self.budget
         ):
@@ -142,15 +144,18 @@ class Way:
         return [s for turn in turns for s in turn] + list(current)
 
     def price(self, input_: int, cacheable: int, writable: int, output: int) -> tuple[Fraction, bool]:
-        long = self.tier.long_context is not None and input_ > self.tier.long_context.threshold_tokens
-        rates: TokenRates = self.tier.long_context if long else self.tier.rates
+        long_context = self.tier.long_context
+        long = long_context is not None and input_ > long_context.threshold_tokens
+        rates: TokenRates = long_context if long_context is not None and long else self.tier.rates
         cached = Fraction(self.w.cache_hit_rate) * cacheable if self.caching else Fraction(0)
         written = writable - cached if self.writes else Fraction(0)
         uncached = input_ - cached - written
         cost = uncached * Fraction(rates.input) + output * Fraction(rates.output)
         if cached:
+            assert rates.cached_input is not None
             cost += cached * Fraction(rates.cached_input)
         if written:
+            assert rates.cache_write is not None
             cost += written * Fraction(rates.cache_write)
         return cost / 10**6, long
 

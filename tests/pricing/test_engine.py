@@ -579,6 +579,7 @@ class TestTotals:
         assert loop.more_usd == D("681.333333333333333333333333333")
         # "Your loop costs 1,223 % more" is relative to Responses (681.33 / 55.70); "Responses is 92.4 %
         # cheaper" to the loop (681.33 / 737.03), never above 100 %.
+        assert loop.more_pct is not None and loop.cheapest_saves_pct is not None
         assert round(loop.more_pct, 2) == D("1223.22")
         assert round(loop.cheapest_saves_pct, 2) == D("92.44")
         # At 1,000,000 conversations the loop wins: $370 + $733.33 against $5,570.

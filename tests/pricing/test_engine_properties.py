@@ -1,6 +1,7 @@
 """Properties of the cost engine that must hold for any workload (hypothesis)."""
 
 from decimal import Decimal as D
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ WITH_WRITES = sheet(
 READS_ONLY = sheet(rates("2", "0.5", None, "8"), context_window=40_000)
 SHEETS = st.sampled_from([WITH_WRITES, READS_ONLY])
 # "No truncation in play": a window nothing here can fill.
-ROOMY = {"context_window": 10**9}
+ROOMY: dict[str, Any] = {"context_window": 10**9}
 
 tokens = st.integers(min_value=0, max_value=3000)
 rate = st.decimals(min_value=0, max_value=3, places=1)

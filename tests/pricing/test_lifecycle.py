@@ -36,7 +36,7 @@ SHUTDOWNS = {
 
 def test_sync_seeds_every_announced_shutdown_and_nothing_else(table):
     seeded = {
-        model.id: (model.shutdown_date.isoformat(), model.successor_id)
+        model.id: (str(model.shutdown_date), model.successor_id)
         for model in LanguageModel.objects.filter(shutdown_date__isnull=False)
     }
     assert seeded == SHUTDOWNS

@@ -28,7 +28,7 @@ def test_geometric_folds_its_tail_into_the_longest_length():
     assert population.shares[0] == D("0.25")
     assert population.shares[2] == D("0.140625")  # 0.25 * 0.75^2
     assert close(population.shares[-1], Fraction(3, 4) ** 79)
-    assert close(sum(population.shares), Fraction(1))
+    assert close(sum(population.shares, D(0)), Fraction(1))
     # reach(t) = 0.75^(t-1): the share of conversations that get to turn t.
     assert population.reach[9] == D("0.0750846862792968750")  # 0.75^9
 

@@ -85,6 +85,7 @@ def test_each_sync_is_logged_for_the_footer(table):
     sync_prices()
     run = SyncRun.objects.order_by("-finished_at").first()
     assert SyncRun.objects.count() == before + 1
+    assert run is not None
     assert (run.genai_prices_version, run.added_prices, run.skipped) == ("0.2.3", 0, 0)
 
 

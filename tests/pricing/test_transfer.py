@@ -72,6 +72,7 @@ def test_admin_edit_then_export_and_import_into_an_empty_table_reproduces_both_e
     assert estimate(client) == after_today
     assert estimate(client, as_of=tomorrow.isoformat()) == after_tomorrow
     imported = TokenPrice.objects.get(model_id="gpt-4.1", service_tier="standard", effective_from=tomorrow)
+    assert imported.edited_by is not None
     assert (imported.source, imported.edited_by.username) == (Source.ADMIN, "alice")
 
     first, second = sync_prices(), sync_prices()

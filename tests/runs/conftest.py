@@ -2,9 +2,8 @@ from datetime import date
 
 import pytest
 
-from agentloop.offline import OfflineServer, bundled_scripts
+from agentloop.offline import OfflineServer, bundled_scripts, free_port
 from pricing.sync import sync_prices
-from tests.agentloop.conftest import free_port
 
 # gpt-4.1 standard on this date: 2 / 0.5 cached / 8 output USD per million tokens.
 AS_OF = date(2026, 11, 1)

@@ -5,11 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from agentloop.offline import OfflineServer, bundled_scripts
+from agentloop.offline import OfflineServer, bundled_scripts, free_port
 from runs.calibration import CalibrationError, run_calibrate, runs_calibrate
 from runs.models import Run
 from runs.services import run_measure
-from tests.agentloop.conftest import free_port
 from tests.runs.conftest import AS_OF
 
 # Per bundled script on the offline server: estimated and measured USD per conversation.

@@ -9,11 +9,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
 from agentloop.loop import Limits, ToolRoundLimitExceeded
-from agentloop.offline import OfflineServer, bundled_scripts
+from agentloop.offline import OfflineServer, bundled_scripts, free_port
 from agentloop.tokens import count_request
 from runs.models import Run, RunStatus
 from runs.services import MeasureError, run_measure
-from tests.agentloop.conftest import free_port
 from tests.runs.conftest import AS_OF
 
 # Per bundled script: (calls, turns, prompt tokens, cached, completion, measured USD at 2 / 0.5 / 8).

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 
 from runs.models import Run
 from runs.services import run_measure
+from tests.matching import first_group
 from tests.runs.conftest import AS_OF
 
 
@@ -112,7 +113,7 @@ def test_the_calibration_page(client, support_run):
 
 def test_the_estimate_api_accepts_the_derived_inputs(client, support_run):
     html = client.get(f"/runs/{support_run.pk}/calibration").content.decode()
-    query = re.search(r'href="/api/estimate\?([^"]+)"', html).group(1).replace("&amp;", "&")
+    query = first_group(r'href="/api/estimate\?([^"]+)"', html).replace("&amp;", "&")
     assert f"as_of={AS_OF.isoformat()}" in query  # the prices the run was measured with
     response = client.get(f"/api/estimate?{query}")
     assert response.status_code == 200

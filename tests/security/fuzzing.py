@@ -11,6 +11,7 @@ import json
 import math
 import os
 from decimal import Decimal
+from typing import Any
 
 from django.apps import apps
 from django.db import connection
@@ -158,11 +159,11 @@ def _in_range_value(spec) -> st.SearchStrategy:
     if spec.kind == "optional_int":
         return st.none() | st.integers(int(spec.minimum), int(spec.maximum))
     if spec.kind == "decimal":
-        hi = spec.maximum if spec.maximum is not None else Decimal(10**6)
+        top: Decimal = spec.maximum if spec.maximum is not None else Decimal(10**6)
         if "calls_per_turn" in spec.name:
-            hi = Decimal(3)
+            top = Decimal(3)
         lo = spec.minimum + (Decimal("0.01") if spec.minimum_exclusive else 0)
-        return st.decimals(min_value=lo, max_value=hi, places=2).map(str)
+        return st.decimals(min_value=lo, max_value=top, places=2).map(str)
     if spec.kind == "bool":
         return st.booleans()
     if spec.kind == "choice":
@@ -196,7 +197,7 @@ def row_counts() -> dict[str, int]:
     """Rows in every table the project has (models whose migration has not landed yet are skipped)."""
     tables = set(connection.introspection.table_names())
     return {
-        model._meta.label: model.objects.count()
+        model._meta.label: model._default_manager.count()
         for model in apps.get_models()
         if model._meta.db_table in tables
     }
@@ -210,7 +211,7 @@ def assert_nothing_stored(before: dict[str, int]) -> None:
     assert not changed, f"a request changed stored rows: {changed}"
 
 
-def strict_json(raw: bytes) -> object:
+def strict_json(raw: bytes) -> Any:
     """Parse a response body, refusing NaN/Infinity (a JSON client would choke on them)."""
 
     def refuse(name):
@@ -219,7 +220,7 @@ def strict_json(raw: bytes) -> object:
     return json.loads(raw, parse_constant=refuse)
 
 
-def assert_named_errors(response, sent_keys: set[str] | None = None, allowed: set[str] = frozenset()):
+def assert_named_errors(response, sent_keys: set[str] | None = None, allowed: frozenset[str] = frozenset()):
     """A 4xx JSON body {"errors": {field: [message, ...]}} whose every key names a field."""
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
     body = strict_json(response.content)

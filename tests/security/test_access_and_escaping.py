@@ -65,6 +65,7 @@ class TestAdmin:
     def test_anonymous_posts_change_nothing(self, client, price_table):
         before = row_counts()
         price = TokenPrice.objects.first()
+        assert price is not None
         for url in (
             reverse("admin:pricing_tokenprice_add"),
             reverse("admin:pricing_tokenprice_change", args=[price.pk]),

@@ -85,6 +85,7 @@ def test_backup_then_restore_into_an_empty_database(client, tmp_path, capsys):
         "users": get_user_model().objects.count(),
     } == counts_before
     edited = TokenPrice.objects.get(source=Source.ADMIN, note="test edit")
+    assert edited.edited_by is not None
     assert edited.edited_by.username == "pricing-admin"
     after = snapshot(client, slugs)
     assert after == before

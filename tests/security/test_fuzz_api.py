@@ -138,7 +138,7 @@ class TestEstimatePost:
 
     def test_every_field_named_when_all_bad(self, client, price_table):
         """One payload with every field wrong: each one comes back by name."""
-        payload = {name: {"nested": ["object"]} for name in FIELD_NAMES}
+        payload: dict[str, object] = {name: {"nested": ["object"]} for name in FIELD_NAMES}
         payload["model"] = 12
         response = client.post(URL, data=json.dumps(payload), content_type="application/json")
         assert response.status_code == 400

@@ -136,7 +136,9 @@ class TestShare:
             # 16 URL-safe characters from 12 random bytes: 96 bits, no sequence to walk.
             assert re.fullmatch(r"[A-Za-z0-9_-]{16}", slug)
         assert not {str(pk) for pk in Scenario.objects.values_list("pk", flat=True)} & slugs
-        assert client.get(f"/s/{Scenario.objects.first().pk}").status_code == 404
+        scenario = Scenario.objects.first()
+        assert scenario is not None
+        assert client.get(f"/s/{scenario.pk}").status_code == 404
 
     def test_share_is_rate_limited_per_client(self, client, price_table):
         """The real limit on the real view: the 21st share in 10 minutes is refused, nothing stored."""

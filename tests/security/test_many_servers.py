@@ -53,7 +53,8 @@ class Servers:
     def cache_keys(self, pattern: str) -> list[str]:
         import redis
 
-        return sorted(key.decode() for key in redis.Redis.from_url(self.cache_url).keys(pattern))
+        keys = redis.Redis.from_url(self.cache_url).keys(pattern)
+        return sorted(key.decode() if isinstance(key, bytes) else key for key in keys)
 
 
 @pytest.fixture(scope="module")

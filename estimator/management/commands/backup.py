@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from estimator.backups import BackupError, backup_write
 
@@ -28,10 +29,10 @@ def default_path() -> Path:
 class Command(BaseCommand):
     help = "Write every stored row (prices, scenarios, runs, users) to a gzipped JSON file, checked."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output", "-o", help="file to write: name.json.gz (default) or name.json")
 
-    def handle(self, *args, output=None, **options):
+    def handle(self, *args: Any, output: str | None = None, **options: Any) -> None:
         path = Path(output) if output else default_path()
         if not path.name.endswith((".json", ".json.gz")):
             raise CommandError(f"A backup is written as .json or .json.gz (got {path.name}).")

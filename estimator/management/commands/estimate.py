@@ -8,8 +8,9 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from estimator.services import EstimateInputError, estimate_compute
 from pricing.engine import APPROACHES, Estimate
@@ -106,11 +107,11 @@ def render_table(result: Estimate) -> str:
 class Command(BaseCommand):
     help = "Estimate an agent workload three ways, from a JSON scenario file (the /api/estimate inputs)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("scenario", help="path to a JSON object of inputs, or - for standard input")
         parser.add_argument("--json", action="store_true", help="print the API's JSON instead of a table")
 
-    def handle(self, *args, scenario: str, json: bool = False, **options):
+    def handle(self, *args: Any, scenario: str, json: bool = False, **options: Any) -> None:
         inputs = self.read_scenario(scenario)
         try:
             result = estimate_compute(inputs)

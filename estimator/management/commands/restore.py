@@ -12,8 +12,9 @@ On PostgreSQL, text it cannot store (NUL, lone surrogates) is refused by name, o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from estimator.backups import BackupError, backup_restore, row_counts
 from pricing.memo import price_table_changed
@@ -22,7 +23,7 @@ from pricing.memo import price_table_changed
 class Command(BaseCommand):
     help = "Load a backup file into a migrated, empty database (all or nothing)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="a file written by `manage.py backup`")
         parser.add_argument("--force", action="store_true", help="load even if the database holds data")
         parser.add_argument(
@@ -31,7 +32,9 @@ class Command(BaseCommand):
             help="PostgreSQL: write U+FFFD for NUL and lone surrogates instead of refusing the file",
         )
 
-    def handle(self, *args, path, force=False, replace_unstorable=False, **options):
+    def handle(
+        self, *args: Any, path: str, force: bool = False, replace_unstorable: bool = False, **options: Any
+    ) -> None:
         if not Path(path).is_file():
             raise CommandError(f"No such backup file: {path}")
         present = {label: count for label, count in row_counts().items() if count}

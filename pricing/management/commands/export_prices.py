@@ -1,7 +1,8 @@
 import sys
 from datetime import date
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pricing.transfer import export_csv, export_json
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
         "`import_prices` reads it back; into an empty database it reproduces every estimate exactly."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--format", choices=("json", "csv"), default=None, help="default: from the file name, else json"
         )
@@ -21,7 +22,14 @@ class Command(BaseCommand):
             "--as-of", default=None, help="date of the JSON's /api/prices snapshot (default: today)"
         )
 
-    def handle(self, *args, format=None, output="-", as_of=None, **options):
+    def handle(
+        self,
+        *args: Any,
+        format: str | None = None,
+        output: str = "-",
+        as_of: str | None = None,
+        **options: Any,
+    ) -> None:
         try:
             day = date.fromisoformat(as_of) if as_of else None
         except ValueError:

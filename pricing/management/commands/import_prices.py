@@ -1,6 +1,7 @@
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pricing.transfer import PriceImportError, import_file
 
@@ -12,11 +13,11 @@ class Command(BaseCommand):
         "that contradicts one is an error."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="a .json or .csv file from export_prices")
         parser.add_argument("--dry-run", action="store_true", help="check the file, import nothing")
 
-    def handle(self, *args, path, dry_run=False, **options):
+    def handle(self, *args: Any, path: str, dry_run: bool = False, **options: Any) -> None:
         file = Path(path)
         try:
             content = file.read_bytes()

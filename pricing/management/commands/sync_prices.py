@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from pricing.sync import sync_prices
 
@@ -10,11 +12,11 @@ class Command(BaseCommand):
         "edited or a file imported; prints what it added, what it skipped and why."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
         parser.add_argument("--quiet", action="store_true", help="print only a one-line summary")
 
-    def handle(self, *args, dry_run=False, quiet=False, **options):
+    def handle(self, *args: Any, dry_run: bool = False, quiet: bool = False, **options: Any) -> None:
         report = sync_prices(dry_run=dry_run)
         if not quiet:
             for line in report.lines():

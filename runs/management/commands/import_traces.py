@@ -6,8 +6,9 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from runs.import_results import trace_import_summary
 from runs.imports import (
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         "standard error. The import is stored and shown at /runs/imports/<id>/."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", nargs="?", help="the trace file")
         parser.add_argument(
             "--runs",
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if bool(options["file"]) == bool(options["runs"]):
             raise CommandError("give a trace file or --runs RUN_ID …, not both")
         try:
@@ -94,7 +95,7 @@ class Command(BaseCommand):
         )
         sys.stderr.flush()
 
-    def _print(self, trace_import: TraceImport, summary: dict) -> None:
+    def _print(self, trace_import: TraceImport, summary: dict[str, Any]) -> None:
         write = self.stdout.write
         write(f"Import #{trace_import.pk}: {trace_import.name} ({trace_import.get_format_display()})")
         write(f"  {summary['calls']:,} calls in {summary['conversations']:,} conversation(s)")

@@ -1,8 +1,11 @@
 """The offline server through the openai SDK: script replay, OpenAI's usage, streaming, faults, 400s."""
 
+from typing import Any
+
 import httpx2
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from agentloop.loop import Agent
 from agentloop.offline import OfflineServer, bundled_scripts, free_port, parse_script
@@ -12,7 +15,7 @@ from tests.agentloop.conftest import offline_client
 SUPPORT = bundled_scripts()[0]
 
 
-def support_messages(*extra) -> list[dict]:
+def support_messages(*extra: ChatCompletionMessageParam) -> list[ChatCompletionMessageParam]:
     return [
         {"role": "system", "content": SUPPORT.system},
         {"role": "user", "content": SUPPORT.turns[0].user},
@@ -193,8 +196,9 @@ def test_a_stream_with_include_usage_ends_with_a_usage_chunk(fake_server):
     assert deltas[0].choices[0].delta.role == "assistant"
     head = deltas[1].choices[0].delta.tool_calls[0]
     assert (head.id, head.function.name, head.function.arguments) == ("call_1_1_1", "lookup_order", "")
-    arguments = "".join(d.choices[0].delta.tool_calls[0].function.arguments for d in deltas[2:-1])
-    assert arguments == '{"order_id":"BL-104233"}'
+    pieces = [d.choices[0].delta.tool_calls[0].function.arguments for d in deltas[2:-1]]
+    assert "".join(piece for piece in pieces if piece is not None) == '{"order_id":"BL-104233"}'
+    assert None not in pieces
     assert deltas[-1].choices[0].finish_reason == "tool_calls"
     assert {c.system_fingerprint for c in chunks} == {deltas[0].system_fingerprint}
     assert {c.service_tier for c in chunks} == {"default"}
@@ -245,7 +249,7 @@ def parallel_server():
         yield server
 
 
-def weather_request(**options) -> dict:
+def weather_request(**options) -> dict[str, Any]:
     return {
         "model": "gpt-4.1",
         "messages": [
@@ -298,8 +302,10 @@ def test_max_completion_tokens_cuts_the_reply_with_finish_reason_length(fake_ser
     choice = cut.choices[0]
     assert choice.finish_reason == "length"
     assert cut.usage.completion_tokens == 5
-    assert SUPPORT.turns[0].reply.startswith(choice.message.content)
-    assert 0 < len(choice.message.content) < len(SUPPORT.turns[0].reply)
+    content = choice.message.content
+    assert content is not None
+    assert SUPPORT.turns[0].reply.startswith(content)
+    assert 0 < len(content) < len(SUPPORT.turns[0].reply)
 
 
 def test_n_choices_are_each_billed(fake_server):
@@ -338,7 +344,7 @@ def test_a_script_sets_the_reasoning_of_its_turns():
     assert usage.completion_tokens_details.reasoning_tokens == 40
 
 
-PARALLEL_DATA = {
+PARALLEL_DATA: dict[str, Any] = {
     "name": "parallel",
     "model": "gpt-4.1",
     "system": PARALLEL.system,

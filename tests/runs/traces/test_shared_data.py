@@ -68,6 +68,7 @@ def test_the_actual_cost_is_the_sum_of_each_call_priced_by_hand(table, tmp_path,
     total = sum((cost for cost in by_hand if cost is not None), Decimal(0))
     assert trace_import.calls_count == len(lines) == 1466
     assert trace_import.unpriced_calls == by_hand.count(None)
+    assert trace_import.actual_cost_usd is not None
     assert round(trace_import.actual_cost_usd, 2) == round(total, 2)  # to the cent
     assert trace_import.actual_cost_usd == total  # and exactly
     stored = ImportedCall.objects.filter(trace_import=trace_import).order_by("line")

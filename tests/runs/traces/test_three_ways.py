@@ -14,6 +14,7 @@ from runs.import_results import query_value, trace_import_estimate, trace_import
 from runs.imports import trace_import_create_from_runs, trace_import_process
 from runs.models import ImportStatus
 from runs.services import run_measure
+from tests.matching import first_group
 from tests.runs.conftest import AS_OF
 from tests.runs.traces.builders import support_conversation, write_jsonl
 from tests.runs.traces.helpers import import_file
@@ -38,6 +39,7 @@ def test_measured_offline_traffic_reestimates_within_two_percent(price_table, na
     ran = [way for way in priced.ways if way.is_traffic_way]
     assert [way.key for way in ran] == ["chat_completions"]
     assert priced.actual_per_session_usd == run.cost_usd
+    assert ran[0].relative_error is not None
     assert format(ran[0].relative_error, ".6f") == WITHIN_TWO_PERCENT[name]
     assert abs(ran[0].relative_error) <= Decimal("0.02")
     assert [way.relative_error for way in priced.ways if not way.is_traffic_way] == [None, None]
@@ -77,7 +79,7 @@ def test_the_page_marks_how_the_traffic_ran_and_opens_the_estimator(client, staf
         assert re.findall(rf'data-figure="estimate_{way.key}">([^<]*)<', html) == [
             f"{way.per_session_usd:.6f}"
         ]
-    link = re.search(r'href="/\?([^"]+)">Open in the estimator', html).group(1).replace("&amp;", "&")
+    link = first_group(r'href="/\?([^"]+)">Open in the estimator', html).replace("&amp;", "&")
     assert dict(parse_qsl(link)) == {
         key: query_value(value) for key, value in trace_import.fitted_inputs.items()
     }
