@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from estimator.budget import spends_compute
 from estimator.charts import CHART_KEYS, SIZES, chart_svg
 from estimator.exports import estimate_csv, estimate_json
-from estimator.forms import raw_inputs
+from estimator.forms import parsed_inputs, raw_inputs
 from estimator.models import Scenario
 from estimator.page import estimator_page
 from estimator.ratelimit import ratelimit
@@ -25,7 +25,7 @@ from pricing.engine import Estimate
 @spends_compute
 def share(request: HttpRequest) -> HttpResponse:
     try:
-        scenario = save_scenario(raw_inputs(request.POST))
+        scenario = save_scenario(parsed_inputs(raw_inputs(request.POST)))  # what the form estimates
     except EstimateInputError:
         # Same form, same values, errors next to their fields: nothing typed is lost.
         page = estimator_page(request.POST)

@@ -10,6 +10,9 @@ from urllib.request import urlopen
 import pytest
 
 from agentloop import tokens
+from estimator.presets import PRESETS
+from pricing.engine import planned_model_calls
+from pricing.workload import parse_workload
 from tests.browser.conftest import settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -247,11 +250,15 @@ def test_how_we_calculate_is_reachable_from_the_results(page, live_server):
 
 
 def test_over_the_compute_budget_the_results_pane_says_why(page, live_server, settings, console_errors):
-    # Room for the first estimate (960 simulated calls) and not the next.
-    settings.RATELIMITS = {"compute": (1000, 60)}
+    # Room for the first estimate (the page's default agent) and not the next.
+    calls = planned_model_calls(parse_workload(dict(PRESETS[0].inputs)))
+    settings.RATELIMITS = {"compute": (calls + 100, 60)}
     page.goto(live_server.url + "/")
     page.fill("#id_sessions_per_month", "12345")
     page.wait_for_selector('[data-error="compute-budget"]', timeout=10_000)
-    assert "This estimate simulates 960 model calls" in page.text_content("#results")
+    assert (
+        f"This estimate simulates {calls:,} model calls and your address has 100 of its {calls + 100:,} "
+        "a minute left"
+    ) in page.text_content("#results")
     # Chrome logs every 4xx response; this one is expected.
     console_errors[:] = [error for error in console_errors if "status of 429" not in error]

@@ -131,6 +131,16 @@ def test_bad_input_rerenders_the_form_with_errors(client):
     assert Scenario.objects.count() == 0
 
 
+def test_share_prices_what_the_form_prices_the_unused_length_box_ignored(client):
+    # The form sends both the histogram box and the length box; a geometric spread reads only the
+    # length, so a half-typed histogram must not refuse the share (it was a 400 with no error shown).
+    response = share(client, {**WORKED, "turns_distribution": "geometric", "turns_histogram": "0"})
+    assert response.status_code == 302
+    scenario = Scenario.objects.get()
+    assert scenario.inputs["turns_histogram"] is None
+    assert scenario.inputs["turns_per_session"] == int(WORKED["turns_per_session"])
+
+
 def test_share_is_a_post_and_unknown_links_are_404(client):
     assert client.get("/share").status_code == 405
     assert client.get("/s/doesnotexist123").status_code == 404

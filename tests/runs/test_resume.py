@@ -58,7 +58,7 @@ def test_a_run_whose_process_died_is_interrupted_and_resumes_without_repeating_a
     run.refresh_from_db()
     assert run.effective_status == RunStatus.INTERRUPTED
     assert run.get_status_display() == "Interrupted"
-    assert "<td>Interrupted</td>" in admin_client.get("/runs/").content.decode()
+    assert '<td data-label="Status">Interrupted</td>' in admin_client.get("/runs/").content.decode()
 
     monkeypatch.setattr(Script, "registry", crashing_registry(ran, crash_on=None))
     resumed = run_resume(run.pk)
