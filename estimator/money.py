@@ -1,4 +1,5 @@
-"""Money as the pages write it: $1,234.56 for figures, every digit of a rate ($0.075)."""
+"""Money and counts as the pages and the CLI write them: $1,234.56 for figures, every digit of a rate
+($0.075), expected counts with one decimal at most (8,755.2)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ from pricing.sheet import decimal_str
 
 def round_half_up(value: Decimal, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def expected_count(value: Decimal | int | str | None) -> str:
+    """An expected count for reading: 11,200 or 8,755.2 (one decimal at most, rounded half up)."""
+    if value is None or value == "":
+        return ""
+    number = round_half_up(Decimal(value), 1)
+    text = f"{number:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 def usd(value: object) -> str:

@@ -90,14 +90,9 @@ def _tiers_billed(workload: Workload) -> list[str]:
     return ["standard"] if workload.service_tier == "standard" else ["standard", workload.service_tier]
 
 
-def _row_in_force(rows: list, on: date):  # type: ignore[no-untyped-def]
-    started = [row for row in rows if row.effective_from <= on]
-    return max(started, key=lambda row: row.effective_from) if started else None
-
-
-def _tier_group(sheet: PriceSheet, tier: str, rows: list[TokenPrice], workload: Workload) -> RateGroup:
+def _tier_group(sheet: PriceSheet, tier: str, rows: dict[str, TokenPrice], workload: Workload) -> RateGroup:
     prices = sheet.tier(tier)
-    row = _row_in_force([r for r in rows if r.service_tier == tier], sheet.as_of)
+    row = rows.get(tier)
     ways = "every way" if tier == workload.service_tier else "the Assistants API"
     if tier != "standard":
         ways = "the Responses API and your own loop"
@@ -135,11 +130,12 @@ def _provenance(row: TokenPrice | ToolFee | None, missing: str = SAVED) -> tuple
 
 def rates_used(sheet: PriceSheet, workload: Workload) -> list[RateGroup]:
     """Every rate the estimate used, grouped by tier and tools, with its date and source."""
-    token_rows = list(TokenPrice.objects.filter(model_id=sheet.model).in_force(sheet.as_of))
+    # in_force: the one row of each series in force on the date (a tier's prices, a fee's key).
+    token_rows = {
+        row.service_tier: row for row in TokenPrice.objects.filter(model_id=sheet.model).in_force(sheet.as_of)
+    }
     groups = [_tier_group(sheet, tier, token_rows, workload) for tier in _tiers_billed(workload)]
-    fee_rows: dict[str, list[ToolFee]] = {}
-    for fee in ToolFee.objects.in_force(sheet.as_of):
-        fee_rows.setdefault(fee.key, []).append(fee)
+    fee_rows = {fee.key: fee for fee in ToolFee.objects.in_force(sheet.as_of)}
     tools = RateGroup("Tools and storage")
     size = workload.container_memory
     listed = [
@@ -157,7 +153,7 @@ def rates_used(sheet: PriceSheet, workload: Workload) -> list[RateGroup]:
             if attr.startswith("container")
             else getattr(sheet.tools, attr)
         )
-        row = _row_in_force(fee_rows.get(key, []), sheet.as_of)
+        row = fee_rows.get(key)
         matched = row if row is not None and row.amount == value else None
         source = _provenance(matched, SAVED if key in fee_rows else COST_MODEL_DEFAULT)
         tools.rates.append(Rate(f"tools.{attr}", label, unit, value, *source))

@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from estimator.money import round_half_up, usd
 from pricing.engine import BREAKDOWN_CATEGORIES, REGISTRY, Estimate
-from pricing.engine.approaches import BY_KEY
+from pricing.engine.approaches import BY_KEY, CHAT_COMPLETIONS
 
-OWN_LOOP = "chat_completions"
+OWN_LOOP = CHAT_COMPLETIONS.key
 # At most this many sources of a difference are named; the breakdown table lists every one.
 MOST_REASONS = 3
 

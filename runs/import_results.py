@@ -13,14 +13,9 @@ from urllib.parse import urlencode
 
 from estimator.services import EstimateInputError, estimate_compute
 from pricing.engine import Estimate
+from pricing.engine.approaches import label
 from pricing.sheet import decimal_str
 from runs.models import TraceImport
-
-WAY_LABELS = {
-    "assistants": "Assistants API",
-    "responses": "Responses API",
-    "chat_completions": "Your own loop (Chat Completions)",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +75,7 @@ def trace_import_estimate(trace_import: TraceImport) -> ImportEstimate:
     for key, result in estimate.approaches.items():
         ran = key == trace_import.traffic_way
         error = (result.per_session_usd - actual) / actual if ran and actual else None
-        ways.append(
-            WayCost(key, WAY_LABELS.get(key, key), result.per_session_usd, result.per_month_usd, ran, error)
-        )
+        ways.append(WayCost(key, label(key), result.per_session_usd, result.per_month_usd, ran, error))
     return ImportEstimate(estimate, {}, actual, tuple(ways))
 
 

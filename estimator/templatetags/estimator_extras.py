@@ -10,7 +10,7 @@ from django import template
 from django.forms.boundfield import BoundField
 from django.http import QueryDict
 
-from estimator.money import price, round_half_up, usd
+from estimator.money import expected_count, price, round_half_up, usd
 from estimator.verdict import way_name
 from pricing import catalog
 from pricing.engine.approaches import short_label
@@ -20,6 +20,7 @@ from pricing.workload import INPUTS
 
 register = template.Library()
 register.filter("usd", usd)
+register.filter("count", expected_count)
 register.filter("price", price)
 
 
@@ -45,16 +46,6 @@ def thousands_text(value: str) -> str:
     """An exact number written out with thousands separators: 1047576 -> 1,047,576, 1.5 stays 1.5."""
     whole, dot, fraction = str(value).partition(".")
     return f"{int(whole):,}{dot}{fraction}" if whole.lstrip("-").isdigit() else str(value)
-
-
-@register.filter
-def count(value: Decimal | int | str | None) -> str:
-    """An expected count for reading: 11,200 or 8,755.2 (one decimal at most; data-value keeps all)."""
-    if value is None or value == "":
-        return ""
-    number = round_half_up(Decimal(value), 1)
-    text = f"{number:,.1f}"
-    return text[:-2] if text.endswith(".0") else text
 
 
 @register.filter

@@ -75,6 +75,8 @@ def _new_row_url(row: DatedRow) -> str:
 class DatedRowAdmin(DatedRowColumns, admin.ModelAdmin):
     """Shared rules of token prices and tool fees: add-only, read-only once saved."""
 
+    change_list_template = "admin/pricing/price_table_change_list.html"
+    change_form_template = "admin/pricing/dated_row_change_form.html"
     copied_fields: tuple[str, ...] = ()
     timeline_columns: tuple[str, ...] = ()
     new_row_label = "New price from a date…"

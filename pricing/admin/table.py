@@ -72,6 +72,7 @@ class LanguageModelForm(forms.ModelForm):
 
 @admin.register(LanguageModel)
 class LanguageModelAdmin(admin.ModelAdmin):
+    change_list_template = "admin/pricing/price_table_change_list.html"
     form = LanguageModelForm
     inlines = [PriceTimelineInline]
     list_display = [

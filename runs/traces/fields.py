@@ -18,18 +18,22 @@ def mapping(value: object, name: str, line: int, *, required: bool = True) -> di
     return value
 
 
+def _decimal(value: object, what: str, name: str, line: int) -> Decimal:
+    """A JSON number (or numeric text) as the decimal the file wrote; `what` names the expected kind."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise TraceFormatError(f"must be {what}, not {_type(value)}", line=line, field=name)
+    try:
+        # Through str(): a JSON float like 0.1 is the decimal the file wrote, not its binary neighbour.
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise TraceFormatError(f"must be {what}, not {value!r:.40}", line=line, field=name) from None
+
+
 def token_count(value: object, name: str, line: int) -> int:
     """A token count: a whole number 0..1e9 (absent or null counts as 0)."""
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal, float)):
-        raise TraceFormatError(f"must be a whole number of tokens, not {_type(value)}", line=line, field=name)
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise TraceFormatError(
-            f"must be a whole number of tokens, not {value!r:.40}", line=line, field=name
-        ) from None
+    number = _decimal(value, "a whole number of tokens", name, line)
     if not number.is_finite() or number != number.to_integral_value() or not 0 <= number <= MAX_TOKENS:
         raise TraceFormatError(
             f"must be a whole number of tokens from 0 to 1e9, not {value!r:.40}", line=line, field=name
@@ -50,15 +54,7 @@ def text(value: object, name: str, line: int, *, required: bool = False) -> str:
 def money(value: object, name: str, line: int) -> Decimal | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise TraceFormatError(f"must be a number of US dollars, not {_type(value)}", line=line, field=name)
-    try:
-        # Through str(): a JSON float like 0.1 is the decimal the file wrote, not its binary neighbour.
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise TraceFormatError(
-            f"must be a number of US dollars, not {value!r:.40}", line=line, field=name
-        ) from None
+    amount = _decimal(value, "a number of US dollars", name, line)
     if not amount.is_finite() or not 0 <= amount <= 10**9:
         raise TraceFormatError("must be a number of US dollars from 0 to 1e9", line=line, field=name)
     return amount

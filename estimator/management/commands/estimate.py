@@ -12,21 +12,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from estimator.money import expected_count, round_half_up
 from estimator.services import EstimateInputError, estimate_compute
 from pricing.engine import APPROACHES, Estimate
 from pricing.engine.approaches import label, short_label
 
 
 def usd(value: Decimal, places: int = 2) -> str:
+    """Dollars for the terminal, rounded half up as the pages round them; under a cent, six places."""
     if 0 < abs(value) < Decimal("0.01") and places == 2:
         places = 6
-    return f"${value:,.{places}f}"
-
-
-def count(value: Decimal) -> str:
-    """An expected count: 11,200, or 8,755.2 when it is not whole."""
-    rounded = value.quantize(Decimal("0.1"))
-    return f"{rounded:,.0f}" if rounded == rounded.to_integral_value() else f"{rounded:,.1f}"
+    return f"${round_half_up(value, places):,.{places}f}"
 
 
 def side_by_side_rows(result: Estimate) -> list[tuple[str, list[str]]]:
@@ -42,12 +38,12 @@ def side_by_side_rows(result: Estimate) -> list[tuple[str, list[str]]]:
         ("Fixed per month", [usd(way.fixed_monthly_usd) for way in ways]),
         ("Per month", [usd(way.per_month_usd) for way in ways]),
         ("With engineering / month", [usd(way.per_month_with_engineering_usd) for way in ways]),
-        ("Model calls / conversation", [count(way.model_calls) for way in ways]),
-        ("Input tokens", [count(way.tokens.input) for way in ways]),
-        ("  of which cached", [count(way.tokens.input_cached) for way in ways]),
-        ("  of which cache writes", [count(way.tokens.input_cache_write) for way in ways]),
-        ("Output tokens", [count(way.tokens.output) for way in ways]),
-        ("  of which reasoning", [count(way.tokens.reasoning) for way in ways]),
+        ("Model calls / conversation", [expected_count(way.model_calls) for way in ways]),
+        ("Input tokens", [expected_count(way.tokens.input) for way in ways]),
+        ("  of which cached", [expected_count(way.tokens.input_cached) for way in ways]),
+        ("  of which cache writes", [expected_count(way.tokens.input_cache_write) for way in ways]),
+        ("Output tokens", [expected_count(way.tokens.output) for way in ways]),
+        ("  of which reasoning", [expected_count(way.tokens.reasoning) for way in ways]),
     ]
     for index, line in enumerate(ways[0].breakdown):
         rows.append((f"{line.label} / month", [usd(way.breakdown[index].per_month_usd) for way in ways]))
@@ -82,7 +78,8 @@ def render_table(result: Estimate) -> str:
     percentiles = population.percentiles
     out = [
         f"{result.sheet.model}, prices as of {result.sheet.as_of} ({result.sheet.version})",
-        f"{result.workload.sessions_per_month:,} conversations a month, {count(population.mean_turns)} turns "
+        f"{result.workload.sessions_per_month:,} conversations a month, "
+        f"{expected_count(population.mean_turns)} turns "
         f"on average ({population.distribution}; half {percentiles['p50']} or fewer, 1 in 10 "
         f"{percentiles['p90']} or more, 1 in 100 {percentiles['p99']} or more)",
         rule,
