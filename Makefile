@@ -109,6 +109,7 @@ bench: install
 	$(PYTHON) bench/loop.py
 	$(PYTHON) bench/price_table.py
 	$(PYTHON) bench/load.py
+	$(PYTHON) bench/flood.py
 	$(PYTHON) bench/imports.py --calls 100000
 	$(PYTHON) bench/bytes.py
 	$(PYTHON) bench/models_table.py

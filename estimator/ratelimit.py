@@ -96,6 +96,11 @@ def spend(limit: Limit, key: str, amount: int = 1, now: float | None = None) -> 
     window = int(now // limit.period)
     cache_key = f"ratelimit:{limit.name}:{key}:{window}"
     retry_after = max(1, math.ceil((window + 1) * limit.period - now))
+    # A client already over the limit is refused on a read: a flood of refused requests writes nothing
+    # (on the database cache every write takes the write lock every other request waits for).
+    spent = cache.get(cache_key)
+    if isinstance(spent, int) and spent + amount > limit.limit:
+        return Decision(False, spent, retry_after)
     # add() stores the first amount of a window; afterwards incr() adds atomically.
     if cache.add(cache_key, amount, timeout=limit.period + 1):
         used = amount

@@ -246,7 +246,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Trusted proxies in front of gunicorn that append to X-Forwarded-For (0: use REMOTE_ADDR).
 PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
 # How many model calls a client's estimates may simulate per minute (estimator/budget.py): two of the
-# largest allowed workloads (603,000 each), or 1,302 of the default one (960).
+# largest allowed workloads (603,000 each), or 1,388 of the estimator's default agent (900).
 COMPUTE_BUDGET_PER_MINUTE = env_int("DJANGO_COMPUTE_BUDGET", 1_250_000)
 
 if PRODUCTION:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
+from functools import lru_cache
 
 from pricing.workload import Workload
 
@@ -50,6 +51,12 @@ class Population:
         return self.percentiles["p99"]
 
 
+# A fixed or geometric population is a pure function of one integer, and the longest cost more than the
+# budget check that needs them (1,000-turn geometric: 2 ms of big-integer arithmetic): computed once each.
+# (A histogram is priced from its own pairs every time: cheap, and its weights keep their exponents.)
+POPULATIONS_KEPT = 256
+
+
 def population_of(w: Workload) -> Population:
     """The conversations of a workload: `w.turns_distribution` over `w.turns_per_session` or the histogram."""
     with localcontext(PRECISION):
@@ -62,6 +69,7 @@ def population_of(w: Workload) -> Population:
         return _fixed(w.turns_per_session)
 
 
+@lru_cache(maxsize=POPULATIONS_KEPT)
 def _fixed(turns: int) -> Population:
     shares = (Decimal(0),) * (turns - 1) + (Decimal(1),)
     return Population(
@@ -75,6 +83,7 @@ def _fixed(turns: int) -> Population:
     )
 
 
+@lru_cache(maxsize=POPULATIONS_KEPT)
 def _geometric(mean: int) -> Population:
     longest = min(MAX_TURNS, GEOMETRIC_SPAN * mean)
     p = Decimal(1) / mean
