@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
@@ -135,3 +136,17 @@ def test_settings_override_a_budget_too():
     limit = BUDGET.configured()
     assert (limit.limit, limit.period, limit.what) == (10, 60, "simulated model calls")
     assert spend(limit, "client", 11, now=NOW).allowed is False
+
+
+def test_a_client_over_its_limit_is_refused_without_a_write(monkeypatch):
+    # A flood of refused requests must not queue on the database cache's write lock.
+    budget = Limit("test-budget", 1000, 60)
+    assert spend(budget, "203.0.113.9", 900, now=120.0).allowed
+
+    def no_write(*args, **kwargs):
+        raise AssertionError("a refused spend wrote to the cache")
+
+    for name in ("add", "incr", "decr", "set"):
+        monkeypatch.setattr(cache, name, no_write)
+    decision = spend(budget, "203.0.113.9", 200, now=121.0)
+    assert (decision.allowed, decision.used, decision.retry_after) == (False, 900, 59)
