@@ -291,8 +291,8 @@ def monthly_by_sessions(result: Estimate, size: ChartSize) -> pygal.XY:
     points = [top * i // SESSION_STEPS for i in range(SESSION_STEPS + 1)]
     series = {}
     for key in APPROACHES:
-        way = result.approaches[key]
-        series[key] = [(n, float(n * way.per_session_usd + way.fixed_monthly_usd)) for n in points]
+        approach = result.approaches[key]
+        series[key] = [(n, float(n * approach.per_session_usd + approach.fixed_monthly_usd)) for n in points]
     y_ticks, y_label = usd_axis(max(value for line in series.values() for _, value in line))
     x_ticks = points[:: 2 if size.width >= 600 else 5]
     chart = pygal.XY(

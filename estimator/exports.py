@@ -41,15 +41,15 @@ def estimate_csv(body: dict) -> str:
         for name, turns in population["turns_percentiles"].items():
             writer.writerow(["population", "", f"turns_{name}", turns])
     for key in APPROACHES:
-        way = body["approaches"][key]
+        approach = body["approaches"][key]
         for name in TOTALS:
-            if name in way:
-                writer.writerow(["total", key, name, way[name]])
-        for name, value in way.get("per_session_percentiles_usd", {}).items():
+            if name in approach:
+                writer.writerow(["total", key, name, approach[name]])
+        for name, value in approach.get("per_session_percentiles_usd", {}).items():
             writer.writerow(["total", key, f"per_session_{name}_usd", value])
-        for name, value in way["tokens"].items():
+        for name, value in approach["tokens"].items():
             writer.writerow(["tokens", key, name, value])
-        for line in way["breakdown"]:
+        for line in approach["breakdown"]:
             for figure in ("per_session_usd", "per_month_usd"):
                 writer.writerow(["breakdown", key, f"{line['category']}.{figure}", line[figure]])
     engineering = body["engineering"]

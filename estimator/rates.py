@@ -93,10 +93,10 @@ def _tiers_billed(workload: Workload) -> list[str]:
 def _tier_group(sheet: PriceSheet, tier: str, rows: dict[str, TokenPrice], workload: Workload) -> RateGroup:
     prices = sheet.tier(tier)
     row = rows.get(tier)
-    ways = "every way" if tier == workload.service_tier else "the Assistants API"
+    approaches = "every way" if tier == workload.service_tier else "the Assistants API"
     if tier != "standard":
-        ways = "the Responses API and your own loop"
-    group = RateGroup(f"{sheet.model}, {TIER_NAMES[tier]} tier ({ways})")
+        approaches = "the Responses API and your own loop"
+    group = RateGroup(f"{sheet.model}, {TIER_NAMES[tier]} tier ({approaches})")
     values = _token_rates(f"service_tiers.{tier}", prices.rates)
     if prices.long_context is not None:
         long = prices.long_context
@@ -277,7 +277,7 @@ def scheduled_changes(model: str, tiers: list[str], after: date) -> list[Schedul
 
 
 @dataclass(frozen=True, slots=True)
-class WayChange:
+class ApproachChange:
     key: str
     now_usd: Decimal
     then_usd: Decimal
@@ -293,7 +293,7 @@ class ScheduledEffect:
 
     on: date
     changes: list[ScheduledChange]
-    ways: list[WayChange]
+    approaches: list[ApproachChange]
     cheapest_now: tuple[str, ...]
     cheapest_then: tuple[str, ...]
 
@@ -302,10 +302,10 @@ class ScheduledEffect:
         return self.cheapest_now != self.cheapest_then
 
 
-def way_changes(now: Estimate, then: Estimate) -> list[WayChange]:
+def approach_changes(now: Estimate, then: Estimate) -> list[ApproachChange]:
     """Each way's monthly cost with engineering under two price sheets."""
     return [
-        WayChange(
+        ApproachChange(
             key,
             now.approaches[key].per_month_with_engineering_usd,
             then.approaches[key].per_month_with_engineering_usd,
@@ -333,7 +333,7 @@ def scheduled_effects(result: Estimate) -> list[ScheduledEffect]:
             continue  # the model or its tier is not priced that day: the change is still listed
         effects.append(
             ScheduledEffect(
-                on, listed, way_changes(result, then), result.verdict.cheapest, then.verdict.cheapest
+                on, listed, approach_changes(result, then), result.verdict.cheapest, then.verdict.cheapest
             )
         )
     return effects

@@ -30,9 +30,9 @@ from pricing.workload import Workload
 
 
 @dataclass
-class WayView:
+class ApproachView:
     key: str
-    way: ApproachEstimate
+    approach: ApproachEstimate
     comparison: Comparison  # against the cheapest live way, engineering included
     cheapest: bool  # among the cheapest live ways
     break_even_months: Decimal | None
@@ -41,7 +41,7 @@ class WayView:
 
     @property
     def label(self) -> str:
-        return self.way.label
+        return self.approach.label
 
     @property
     def short_label(self) -> str:
@@ -49,7 +49,7 @@ class WayView:
 
     @property
     def is_live(self) -> bool:
-        return self.way.is_live
+        return self.approach.is_live
 
     @property
     def shutdown_date(self) -> date | None:
@@ -87,7 +87,7 @@ def live_chart_url(key: str, query: str) -> str:
 @dataclass
 class ResultsView:
     estimate: Estimate
-    ways: list[WayView]
+    approaches: list[ApproachView]
     charts: list[ChartLink]
     query: str  # every input as a query string: "Edit a copy"
     short_query: str = ""  # only the inputs off their default (and the model): exports, charts, tables
@@ -115,21 +115,21 @@ class ResultsView:
         return VerdictView(self.estimate)
 
     @property
-    def by_key(self) -> dict[str, WayView]:
-        return {way.key: way for way in self.ways}
+    def by_key(self) -> dict[str, ApproachView]:
+        return {approach.key: approach for approach in self.approaches}
 
     @property
-    def cheapest(self) -> WayView:
-        return next(w for w in self.ways if w.cheapest)
+    def cheapest(self) -> ApproachView:
+        return next(w for w in self.approaches if w.cheapest)
 
     @property
     def all_tied(self) -> bool:
         return self.estimate.verdict.all_tied
 
     @property
-    def baselines(self) -> list[WayView]:
+    def baselines(self) -> list[ApproachView]:
         """Ways no longer live (the Assistants API after its shutdown): shown beside, never chosen."""
-        return [w for w in self.ways if not w.is_live]
+        return [w for w in self.approaches if not w.is_live]
 
     @property
     def model_shut_down(self) -> bool:
@@ -145,12 +145,12 @@ class ResultsView:
     def breakdown_rows(self) -> list[dict[str, Any]]:
         """One row per cost category, with each way's figure: the table beside the stacked bars."""
         rows = []
-        for index, line in enumerate(self.ways[0].way.breakdown):
+        for index, line in enumerate(self.approaches[0].approach.breakdown):
             rows.append(
                 {
                     "category": line.category,
                     "label": line.label,
-                    "cells": [(w.key, w.way.breakdown[index]) for w in self.ways],
+                    "cells": [(w.key, w.approach.breakdown[index]) for w in self.approaches],
                 }
             )
         return rows
@@ -164,10 +164,10 @@ def results_view(result: Estimate, chart_url: Callable[[str], str] | None = None
     if chart_url is None:
         chart_url = partial(live_chart_url, query=short_query)
     months = result.engineering.break_even_months
-    ways = [
-        WayView(
+    approaches = [
+        ApproachView(
             key=key,
-            way=result.approaches[key],
+            approach=result.approaches[key],
             comparison=result.verdict.comparisons[key],
             cheapest=key in result.verdict.cheapest,
             break_even_months=months.get(key),
@@ -178,7 +178,7 @@ def results_view(result: Estimate, chart_url: Callable[[str], str] | None = None
     ]
     return ResultsView(
         estimate=result,
-        ways=ways,
+        approaches=approaches,
         charts=[ChartLink(chart, chart_url(chart.key)) for chart in charts_for(result)],
         query=query,
         short_query=short_query,

@@ -20,7 +20,7 @@ OWN_LOOP = CHAT_COMPLETIONS.key
 MOST_REASONS = 3
 
 
-def way_name(key: str, *, start: bool = False) -> str:
+def approach_name(key: str, *, start: bool = False) -> str:
     """The way as a sentence names it: "the Responses API", "your own loop" (capitalised at a start)."""
     approach = BY_KEY[key]
     name = f"the {approach.short_label}" if approach.managed else approach.short_label.lower()
@@ -52,7 +52,8 @@ def differences(result: Estimate, cheapest: str, other: str) -> list[Difference]
         if more:
             found.append(Difference(title, more))
     engineering = {
-        key: way.per_month_with_engineering_usd - way.per_month_usd for key, way in result.approaches.items()
+        key: approach.per_month_with_engineering_usd - approach.per_month_usd
+        for key, approach in result.approaches.items()
     }
     more = engineering[other] - engineering[cheapest]
     if more:
@@ -105,14 +106,14 @@ class VerdictView:
         return self.others[0] if self.others else None
 
     def subject(self, key: str) -> str:
-        return way_name(key, start=True)
+        return approach_name(key, start=True)
 
     def name(self, key: str) -> str:
-        return way_name(key)
+        return approach_name(key)
 
     @property
     def tie_names(self) -> str:
-        names = [way_name(key) for key in self.cheapest]
+        names = [approach_name(key) for key in self.cheapest]
         text = ", ".join(names[:-1]) + " and " + names[-1]
         return text[0].upper() + text[1:]
 
@@ -145,11 +146,11 @@ class VerdictView:
         first = result.approaches[self.first]
         if self.tied:
             return f"{self.tie_names} cost the same: {usd(first.per_month_with_engineering_usd)} a month."
-        text = f"{way_name(self.first, start=True)}: {usd(first.per_month_with_engineering_usd)} a month"
+        text = f"{approach_name(self.first, start=True)}: {usd(first.per_month_with_engineering_usd)} a month"
         if self.runner_up:
             other = result.approaches[self.runner_up]
             pct = result.verdict.comparisons[self.runner_up].more_pct
-            text += f"; {way_name(self.runner_up)} costs {usd(other.per_month_with_engineering_usd)}"
+            text += f"; {approach_name(self.runner_up)} costs {usd(other.per_month_with_engineering_usd)}"
             if pct is not None:
                 text += f" ({round_half_up(pct, 1):,.1f} % more)"
         return text + f", for {result.workload.sessions_per_month:,} conversations on {result.sheet.model}."

@@ -19,12 +19,12 @@ from runs.models import TraceImport
 
 
 @dataclass(frozen=True, slots=True)
-class WayCost:
+class ApproachCost:
     key: str
     label: str
     per_session_usd: Decimal
     per_month_usd: Decimal
-    is_traffic_way: bool
+    is_traffic_approach: bool
     relative_error: Decimal | None  # for the way the traffic ran: (estimate − actual) / actual
 
     @property
@@ -40,7 +40,7 @@ class ImportEstimate:
     estimate: Estimate | None
     errors: dict[str, list[str]] = field(default_factory=dict)
     actual_per_session_usd: Decimal | None = None
-    ways: tuple[WayCost, ...] = ()
+    approaches: tuple[ApproachCost, ...] = ()
 
 
 def query_value(value: object) -> str:
@@ -71,12 +71,14 @@ def trace_import_estimate(trace_import: TraceImport) -> ImportEstimate:
         estimate = estimate_compute(raw)
     except EstimateInputError as exc:
         return ImportEstimate(None, exc.errors, actual)
-    ways = []
+    approaches = []
     for key, result in estimate.approaches.items():
-        ran = key == trace_import.traffic_way
+        ran = key == trace_import.traffic_approach
         error = (result.per_session_usd - actual) / actual if ran and actual else None
-        ways.append(WayCost(key, label(key), result.per_session_usd, result.per_month_usd, ran, error))
-    return ImportEstimate(estimate, {}, actual, tuple(ways))
+        approaches.append(
+            ApproachCost(key, label(key), result.per_session_usd, result.per_month_usd, ran, error)
+        )
+    return ImportEstimate(estimate, {}, actual, tuple(approaches))
 
 
 def money(value: Decimal | None) -> str | None:
@@ -96,7 +98,7 @@ def trace_import_summary(trace_import: TraceImport) -> dict:
         "unpriced_calls": trace_import.unpriced_calls,
         "actual_cost_usd": money(trace_import.actual_cost_usd),
         "recorded_cost_usd": money(trace_import.recorded_cost_usd),
-        "traffic_way": trace_import.traffic_way or None,
+        "traffic_approach": trace_import.traffic_approach or None,
         "price_as_of": trace_import.price_as_of.isoformat() if trace_import.price_as_of else None,
         "fitted_inputs": trace_import.fitted_inputs,
         "derivations": trace_import.derivations,
@@ -104,6 +106,11 @@ def trace_import_summary(trace_import: TraceImport) -> dict:
         "estimate": priced.estimate.to_dict() if priced.estimate else None,
         "estimate_errors": priced.errors or None,
         "relative_error": next(
-            (format(way.relative_error, ".6f") for way in priced.ways if way.relative_error is not None), None
+            (
+                format(approach.relative_error, ".6f")
+                for approach in priced.approaches
+                if approach.relative_error is not None
+            ),
+            None,
         ),
     }

@@ -239,7 +239,7 @@ def _store_results(trace_import: TraceImport, digest: TrafficDigest, progress: R
             "unpriced_calls": digest.unpriced_calls,
             "actual_cost_usd": digest.actual_cost_usd,
             "recorded_cost_usd": digest.recorded_cost_usd,
-            "traffic_way": fitted.traffic_way,
+            "traffic_approach": fitted.traffic_approach,
             "price_as_of": digest.price_as_of,
             "fitted_inputs": fitted.inputs,
             "derivations": [{"name": d.name, "value": d.value, "how": d.how} for d in fitted.derivations],

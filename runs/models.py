@@ -156,7 +156,7 @@ class TraceImport(models.Model):
     unpriced_calls = models.PositiveBigIntegerField(default=0)
     actual_cost_usd = models.DecimalField(max_digits=24, decimal_places=12, null=True, blank=True)
     recorded_cost_usd = models.DecimalField(max_digits=24, decimal_places=12, null=True, blank=True)
-    traffic_way = models.CharField(max_length=40, blank=True)
+    traffic_approach = models.CharField(max_length=40, blank=True)
     price_as_of = models.DateField(null=True, blank=True)
     fitted_inputs = models.JSONField(default=dict, blank=True)
     derivations = models.JSONField(default=list, blank=True)

@@ -11,7 +11,7 @@ from django.forms.boundfield import BoundField
 from django.http import QueryDict
 
 from estimator.money import expected_count, price, round_half_up, usd
-from estimator.verdict import way_name
+from estimator.verdict import approach_name
 from pricing import catalog
 from pricing.engine.approaches import short_label
 from pricing.models import FIRST_LISTED
@@ -90,17 +90,17 @@ def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
 @register.filter
 def subject(verdict: object, key: str) -> str:
     """The way as the subject of a sentence: "The Responses API", "Your own loop"."""
-    return way_name(key, start=True)
+    return approach_name(key, start=True)
 
 
 @register.filter
 def name(verdict: object, key: str) -> str:
     """The way inside a sentence: "the Responses API", "your own loop"."""
-    return way_name(key)
+    return approach_name(key)
 
 
 @register.filter
-def way_short(key: str) -> str:
+def approach_short(key: str) -> str:
     return short_label(key)
 
 

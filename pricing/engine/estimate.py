@@ -39,7 +39,7 @@ BREAK_EVEN_PLACES = Decimal("1e-6")  # break-even months are rounded up at 6 pla
 HUNDRED = Decimal(100)
 
 
-class _Way:
+class _ApproachParts:
     """One way's conversation and fees: the pieces its `ApproachEstimate` is made from."""
 
     def __init__(self, approach: str, w: Workload, sheet: PriceSheet, context: _Context):
@@ -168,10 +168,10 @@ class _Context:
         return self._ledgers[key]
 
 
-def _approach_estimate(way: _Way, engineering_monthly: Decimal) -> ApproachEstimate:
-    w = way.w
-    session = way.session()
-    storage, infrastructure = fixed_monthly(way.approach, w, way.sheet)
+def _approach_estimate(parts: _ApproachParts, engineering_monthly: Decimal) -> ApproachEstimate:
+    w = parts.w
+    session = parts.session()
+    storage, infrastructure = fixed_monthly(parts.approach, w, parts.sheet)
     monthly_fixed = {"storage": storage, "your_infrastructure": infrastructure}
     breakdown = tuple(
         BreakdownLine(
@@ -182,25 +182,34 @@ def _approach_estimate(way: _Way, engineering_monthly: Decimal) -> ApproachEstim
     per_session = sum(session.values(), ZERO)
     fixed = storage + infrastructure
     per_month = w.sessions_per_month * per_session + fixed
-    turns = way.turn_figures()
+    turns = parts.turn_figures()
     return ApproachEstimate(
-        approach=way.approach,
-        label=label(way.approach),
-        status=way.sheet.surface_status(way.approach),
-        service_tier=tier_name(way.approach, w),
+        approach=parts.approach,
+        label=label(parts.approach),
+        status=parts.sheet.surface_status(parts.approach),
+        service_tier=tier_name(parts.approach, w),
         per_session_usd=per_session,
         fixed_monthly_usd=fixed,
         per_month_usd=per_month,
         per_month_with_engineering_usd=per_month + engineering_monthly,
         per_session_percentiles_usd={
-            key: turns[n - 1].cumulative_usd for key, n in way.population.percentiles.items()
+            key: turns[n - 1].cumulative_usd for key, n in parts.population.percentiles.items()
         },
-        model_calls=reported(way.ledger.expected_calls),
-        tokens=way.tokens(),
+        model_calls=reported(parts.ledger.expected_calls),
+        tokens=parts.tokens(),
         breakdown=breakdown,
         turns=turns,
-        notes=tuple(approach_notes(way.approach, w, way.sheet, way.population, way.ledger.usage, way.rules)),
-        usage=way.ledger.usage,
+        notes=tuple(
+            approach_notes(
+                parts.approach,
+                w,
+                parts.sheet,
+                parts.population,
+                parts.ledger.usage,
+                parts.rules,
+            )
+        ),
+        usage=parts.ledger.usage,
     )
 
 
@@ -254,7 +263,9 @@ def estimate(sheet: PriceSheet, workload: Workload) -> Estimate:
         engineering = _engineering(workload)
         own_loop = engineering.maintenance_monthly_usd + engineering.amortized_build_monthly_usd
         approaches = {
-            key: _approach_estimate(_Way(key, workload, sheet, context), ZERO if key in MANAGED else own_loop)
+            key: _approach_estimate(
+                _ApproachParts(key, workload, sheet, context), ZERO if key in MANAGED else own_loop
+            )
             for key in APPROACHES
         }
         engineering.break_even_months.update(_break_even(engineering, approaches))
@@ -282,5 +293,5 @@ def planned_model_calls(workload: Workload) -> int:
     """How many model calls `estimate` simulates at most, known before it runs: the compute it costs."""
     population = population_of(workload)
     shape = Shape(workload, population.max_turns)
-    per_way = population.max_turns + sum(sum(counts) for counts in shape.per_turn.values())
-    return per_way * len(APPROACHES)
+    per_approach = population.max_turns + sum(sum(counts) for counts in shape.per_turn.values())
+    return per_approach * len(APPROACHES)

@@ -93,7 +93,7 @@ class TokenLedger:
             self.classes.append((self.usage.long_context, tier.long_context))
         reach = population.reach
         self._turns: list[TurnTokens] = []
-        # The per-turn figures of a way that bills nothing per turn beside tokens (`estimate._Way`).
+        # The per-turn figures of a way that bills nothing per turn beside tokens (`estimate._ApproachParts`).
         self.figures: tuple[TurnFigures, ...] | None = None
         self.expected_calls = sum((_weighted(reach, columns.calls) for columns, _ in self.classes), ZERO)
         self.expected = [

@@ -31,20 +31,20 @@ def _turn(turn: TurnFigures) -> dict[str, Any]:
     }
 
 
-def approach_dict(way: ApproachEstimate) -> dict[str, Any]:
-    tokens = way.tokens
+def approach_dict(approach: ApproachEstimate) -> dict[str, Any]:
+    tokens = approach.tokens
     return {
-        "label": way.label,
-        "status": way.status,
-        "service_tier": way.service_tier,
-        "per_session_usd": decimal_str(way.per_session_usd),
-        "fixed_monthly_usd": decimal_str(way.fixed_monthly_usd),
-        "per_month_usd": decimal_str(way.per_month_usd),
-        "per_month_with_engineering_usd": decimal_str(way.per_month_with_engineering_usd),
+        "label": approach.label,
+        "status": approach.status,
+        "service_tier": approach.service_tier,
+        "per_session_usd": decimal_str(approach.per_session_usd),
+        "fixed_monthly_usd": decimal_str(approach.fixed_monthly_usd),
+        "per_month_usd": decimal_str(approach.per_month_usd),
+        "per_month_with_engineering_usd": decimal_str(approach.per_month_with_engineering_usd),
         "per_session_percentiles_usd": {
-            key: decimal_str(value) for key, value in way.per_session_percentiles_usd.items()
+            key: decimal_str(value) for key, value in approach.per_session_percentiles_usd.items()
         },
-        "model_calls": decimal_str(way.model_calls),
+        "model_calls": decimal_str(approach.model_calls),
         "tokens": {
             "input": decimal_str(tokens.input),
             "input_cached": decimal_str(tokens.input_cached),
@@ -59,10 +59,10 @@ def approach_dict(way: ApproachEstimate) -> dict[str, Any]:
                 "per_session_usd": decimal_str(line.per_session_usd),
                 "per_month_usd": decimal_str(line.per_month_usd),
             }
-            for line in way.breakdown
+            for line in approach.breakdown
         ],
-        "turns": [_turn(turn) for turn in way.turns],
-        "notes": list(way.notes),
+        "turns": [_turn(turn) for turn in approach.turns],
+        "notes": list(approach.notes),
     }
 
 

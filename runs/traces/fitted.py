@@ -31,7 +31,7 @@ HOSTED_INPUTS = {
 class FittedWorkload:
     inputs: dict = field(default_factory=dict)
     derivations: list[Derivation] = field(default_factory=list)
-    traffic_way: str = "chat_completions"
+    traffic_approach: str = "chat_completions"
     notes: list[str] = field(default_factory=list)
 
     def set(self, name: str, value: object, how: str) -> None:
@@ -238,7 +238,7 @@ def workload_fitted(
     fitted = FittedWorkload()
     if not tallies:
         return fitted
-    fitted.traffic_way = fit.apis.most_common(1)[0][0]
+    fitted.traffic_approach = fit.apis.most_common(1)[0][0]
     model, calls = fit.models.most_common(1)[0]
     share = f"{calls} of {sum(fit.models.values())} calls" if len(fit.models) > 1 else "every call"
     fitted.set("model", model, f"the model of {share}")

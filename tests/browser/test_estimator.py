@@ -42,17 +42,17 @@ def api(live_server, inputs: dict) -> dict:
 def expected_card_figures(body: dict) -> dict[tuple[str, str], str]:
     out = {}
     for key in APPROACHES:
-        way = body["approaches"][key]
+        approach = body["approaches"][key]
         for name in ("per_session_usd", "fixed_monthly_usd", "per_month_usd"):
-            out[(key, name)] = way[name]
+            out[(key, name)] = approach[name]
         if key == "chat_completions":
-            out[(key, "per_month_with_engineering_usd")] = way["per_month_with_engineering_usd"]
-        out[(key, "model_calls")] = way["model_calls"]
+            out[(key, "per_month_with_engineering_usd")] = approach["per_month_with_engineering_usd"]
+        out[(key, "model_calls")] = approach["model_calls"]
         for name in ("input", "input_cached", "output"):
-            out[(key, f"tokens.{name}")] = way["tokens"][name]
+            out[(key, f"tokens.{name}")] = approach["tokens"][name]
         for name in ("input_cache_write", "reasoning"):
-            if Decimal(way["tokens"][name]):
-                out[(key, f"tokens.{name}")] = way["tokens"][name]
+            if Decimal(approach["tokens"][name]):
+                out[(key, f"tokens.{name}")] = approach["tokens"][name]
         if key not in body["verdict"]["cheapest"] and key in body["verdict"]["live"]:
             out[(key, "more_usd")] = body["verdict"]["comparisons"][key]["more_usd"]
         if key in body["engineering"]["break_even_months"]:

@@ -65,7 +65,7 @@ def test_the_verdict_states_the_apis_figures_and_percentages(page, live_server, 
         )
     }
     body = get_json(live_server, "/api/estimate?" + urlencode(inputs))
-    ways, verdict, engineering = body["approaches"], body["verdict"], body["engineering"]
+    approaches, verdict, engineering = body["approaches"], body["verdict"], body["engineering"]
     stated = verdict_figures(page)
     cheapest = verdict["cheapest"][0]
     # First the cheapest live way on the monthly cost with engineering, then every other live way
@@ -73,27 +73,27 @@ def test_the_verdict_states_the_apis_figures_and_percentages(page, live_server, 
     assert stated[0] == (
         cheapest,
         "per_month_with_engineering_usd",
-        ways[cheapest]["per_month_with_engineering_usd"],
+        approaches[cheapest]["per_month_with_engineering_usd"],
     )
-    for way, figure, value in stated:
+    for approach, figure, value in stated:
         if figure == "per_month_with_engineering_usd":
-            assert value == ways[way]["per_month_with_engineering_usd"]
-            assert way in verdict["live"]
+            assert value == approaches[approach]["per_month_with_engineering_usd"]
+            assert approach in verdict["live"]
         elif figure == "more_pct":
-            assert value == verdict["comparisons"][way]["more_pct"]
-            text = page.locator(f'#verdict [data-figure="more_pct"][data-approach="{way}"]').inner_text()
+            assert value == verdict["comparisons"][approach]["more_pct"]
+            text = page.locator(f'#verdict [data-figure="more_pct"][data-approach="{approach}"]').inner_text()
             assert text == one_decimal(value)
         elif figure in ("maintenance_monthly_usd", "amortized_build_monthly_usd"):
             assert value == engineering[figure]
         elif figure == "per_month_usd":
-            assert way not in verdict["live"] and value == ways[way]["per_month_usd"]
-    others = [way for way in verdict["live"] if way != cheapest]
+            assert approach not in verdict["live"] and value == approaches[approach]["per_month_usd"]
+    others = [approach for approach in verdict["live"] if approach != cheapest]
     assert [w for w, f, _ in stated if f == "more_pct"] == others
     words = page.locator("#verdict").inner_text()
     assert "% more" in words and "% less" not in words
     assert "a baseline for migrating, not a choice" in words
     # The ways really differ for every preset: three different monthly figures.
-    assert len({ways[key]["per_month_usd"] for key in ways}) == 3
+    assert len({approaches[key]["per_month_usd"] for key in approaches}) == 3
 
 
 def test_a_tie_is_stated_with_its_reason(page, live_server):

@@ -71,12 +71,12 @@ def card_figure(html: str, approach: str, figure: str) -> str:
 def api_figures(body: dict) -> dict[tuple[str, str], str]:
     """The same figures from the API body, keyed as the page keys them."""
     out = {}
-    for key, way in body["approaches"].items():
+    for key, approach in body["approaches"].items():
         for name in ("per_session_usd", "fixed_monthly_usd", "per_month_usd", "model_calls"):
-            out[(key, name)] = str(way[name])
-        for name, value in way["tokens"].items():
+            out[(key, name)] = str(approach[name])
+        for name, value in approach["tokens"].items():
             out[(key, f"tokens.{name}")] = str(value)
-        for line in way["breakdown"]:
+        for line in approach["breakdown"]:
             out[(key, f"breakdown.{line['category']}.per_month_usd")] = line["per_month_usd"]
     for key, months in body["engineering"]["break_even_months"].items():
         out[(key, "break_even_months")] = "" if months is None else months

@@ -68,7 +68,7 @@ def percentile(p: dict[int, Fraction], q: Fraction) -> int:
     return max(p)
 
 
-class Way:
+class ReferenceApproach:
     def __init__(self, approach: str, w: Workload, sheet: PriceSheet):
         self.approach, self.w, self.sheet = approach, w, sheet
         tier = sheet.tier("standard" if approach == "assistants" else w.service_tier)

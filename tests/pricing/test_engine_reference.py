@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pricing.engine import APPROACHES, estimate, trace_calls
 from pricing.sheet import LongContextRates, SurfaceLifecycle
 from pricing.workload import Workload
-from tests.pricing.reference import Way
+from tests.pricing.reference import ReferenceApproach
 from tests.sheets import rates, sheet
 
 SHEETS = [
@@ -90,22 +90,22 @@ def test_the_engine_agrees_with_the_naive_reference(workload, sheet_index, tier)
         tier = "standard"
     workload = workload.replace(service_tier=tier)
     result = estimate(price_sheet, workload)
-    for approach in APPROACHES:
-        reference = Way(approach, workload, price_sheet)
+    for key in APPROACHES:
+        reference = ReferenceApproach(key, workload, price_sheet)
         longest = result.population.max_turns
         expected_calls = reference.conversation(longest)
-        calls = trace_calls(price_sheet, workload, approach)
+        calls = trace_calls(price_sheet, workload, key)
         assert [
             (c.turn, c.input, c.shared_prefix, c.cacheable, c.writable, c.output, c.long_context)
             for c in calls
         ] == [
             (c.turn, c.input, c.shared_prefix, c.cacheable, c.writable, c.output, c.long_context)
             for c in expected_calls
-        ], approach
-        way = result.approaches[approach]
-        for figures in way.turns:
+        ], key
+        approach = result.approaches[key]
+        for figures in approach.turns:
             assert relative_gap(figures.cumulative_usd, reference.cost(figures.turn)) < Fraction(1, 10**25)
-        assert relative_gap(way.per_session_usd, reference.per_session()) < Fraction(1, 10**15), approach
+        assert relative_gap(approach.per_session_usd, reference.per_session()) < Fraction(1, 10**15), key
 
 
 def test_the_reference_reproduces_the_worked_example():
@@ -122,7 +122,7 @@ def test_the_reference_reproduces_the_worked_example():
         cache_hit_rate=D(1),
     )
     for approach in APPROACHES:
-        assert Way(approach, worked, sheet()).per_session() == Fraction("0.011808")
+        assert ReferenceApproach(approach, worked, sheet()).per_session() == Fraction("0.011808")
 
 
 def test_surfaces_do_not_change_the_arithmetic():

@@ -51,9 +51,13 @@ class TestA:
         # Input 11200, cached 9728, output 500: (1472*2 + 9728*0.5 + 500*8) / 1e6 = $0.011808.
         result = estimate(sheet(), A)
         for key in APPROACHES:
-            way = result.approaches[key]
-            assert (way.tokens.input, way.tokens.input_cached, way.tokens.output) == (11200, 9728, 500)
-            assert way.per_session_usd == D("0.011808")
+            approach = result.approaches[key]
+            assert (approach.tokens.input, approach.tokens.input_cached, approach.tokens.output) == (
+                11200,
+                9728,
+                500,
+            )
+            assert approach.per_session_usd == D("0.011808")
 
     def test_assistants_without_tool_results_in_the_thread(self):
         # Calls 3 and 4 have inputs 2500 and 2950, cached 2176 and 2432: $0.011352.
@@ -81,14 +85,14 @@ def test_c_a_histogram_of_lengths():
         turns_distribution="histogram", turns_histogram=((1, D(3)), (4, D(1))), turns_per_session=None
     )
     result = estimate(sheet(), w)
-    way = result.approaches["chat_completions"]
-    assert way.turns[0].cumulative_usd == D("0.005364")
-    assert way.turns[3].cumulative_usd == D("0.027168")
+    approach = result.approaches["chat_completions"]
+    assert approach.turns[0].cumulative_usd == D("0.005364")
+    assert approach.turns[3].cumulative_usd == D("0.027168")
     assert result.population.mean_turns == D("1.75")
-    assert way.per_session_usd == D("0.010815")
-    assert way.model_calls == D("3.5")
+    assert approach.per_session_usd == D("0.010815")
+    assert approach.model_calls == D("3.5")
     assert (result.population.percentiles["p50"], result.population.percentiles["p90"]) == (1, 4)
-    assert way.per_session_percentiles_usd["p50"] == D("0.005364")
+    assert approach.per_session_percentiles_usd["p50"] == D("0.005364")
 
 
 def test_d_reasoning_carried_by_responses_within_a_turn():
@@ -130,11 +134,11 @@ class TestF:
 
     def test_a_geometric_spread_around_eight_costs_a_third_more(self):
         result = estimate(sheet(), self.DEFAULT)
-        way = result.approaches["chat_completions"]
-        assert round(way.per_session_usd, 8) == D("0.11068571")
-        assert round(way.per_session_usd / D("0.0832") - 1, 2) == D("0.33")
+        approach = result.approaches["chat_completions"]
+        assert round(approach.per_session_usd, 8) == D("0.11068571")
+        assert round(approach.per_session_usd / D("0.0832") - 1, 2) == D("0.33")
         assert result.population.percentiles == {"p50": 6, "p90": 18, "p99": 35}
-        assert way.per_session_percentiles_usd == {
+        assert approach.per_session_percentiles_usd == {
             "p50": D("0.0564"),
             "p90": D("0.276336"),
             "p99": D("0.828832"),

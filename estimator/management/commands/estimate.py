@@ -26,27 +26,41 @@ def usd(value: Decimal, places: int = 2) -> str:
 
 
 def side_by_side_rows(result: Estimate) -> list[tuple[str, list[str]]]:
-    ways = [result.approaches[key] for key in APPROACHES]
+    approaches = [result.approaches[key] for key in APPROACHES]
     rows = [
-        ("Status", [way.status for way in ways]),
-        ("Service tier", [way.service_tier for way in ways]),
-        ("Per conversation", [usd(way.per_session_usd, 6) for way in ways]),
+        ("Status", [approach.status for approach in approaches]),
+        ("Service tier", [approach.service_tier for approach in approaches]),
+        ("Per conversation", [usd(approach.per_session_usd, 6) for approach in approaches]),
         *(
-            (f"  {name} of conversations", [usd(way.per_session_percentiles_usd[key], 6) for way in ways])
+            (
+                f"  {name} of conversations",
+                [usd(approach.per_session_percentiles_usd[key], 6) for approach in approaches],
+            )
             for key, name in (("p50", "half"), ("p90", "1 in 10"), ("p99", "1 in 100"))
         ),
-        ("Fixed per month", [usd(way.fixed_monthly_usd) for way in ways]),
-        ("Per month", [usd(way.per_month_usd) for way in ways]),
-        ("With engineering / month", [usd(way.per_month_with_engineering_usd) for way in ways]),
-        ("Model calls / conversation", [expected_count(way.model_calls) for way in ways]),
-        ("Input tokens", [expected_count(way.tokens.input) for way in ways]),
-        ("  of which cached", [expected_count(way.tokens.input_cached) for way in ways]),
-        ("  of which cache writes", [expected_count(way.tokens.input_cache_write) for way in ways]),
-        ("Output tokens", [expected_count(way.tokens.output) for way in ways]),
-        ("  of which reasoning", [expected_count(way.tokens.reasoning) for way in ways]),
+        ("Fixed per month", [usd(approach.fixed_monthly_usd) for approach in approaches]),
+        ("Per month", [usd(approach.per_month_usd) for approach in approaches]),
+        (
+            "With engineering / month",
+            [usd(approach.per_month_with_engineering_usd) for approach in approaches],
+        ),
+        ("Model calls / conversation", [expected_count(approach.model_calls) for approach in approaches]),
+        ("Input tokens", [expected_count(approach.tokens.input) for approach in approaches]),
+        ("  of which cached", [expected_count(approach.tokens.input_cached) for approach in approaches]),
+        (
+            "  of which cache writes",
+            [expected_count(approach.tokens.input_cache_write) for approach in approaches],
+        ),
+        ("Output tokens", [expected_count(approach.tokens.output) for approach in approaches]),
+        ("  of which reasoning", [expected_count(approach.tokens.reasoning) for approach in approaches]),
     ]
-    for index, line in enumerate(ways[0].breakdown):
-        rows.append((f"{line.label} / month", [usd(way.breakdown[index].per_month_usd) for way in ways]))
+    for index, line in enumerate(approaches[0].breakdown):
+        rows.append(
+            (
+                f"{line.label} / month",
+                [usd(approach.breakdown[index].per_month_usd) for approach in approaches],
+            )
+        )
     months = result.engineering.break_even_months
     rows.append(
         (
@@ -97,7 +111,7 @@ def render_table(result: Estimate) -> str:
     notes = [(short_label(key), note) for key in APPROACHES for note in result.approaches[key].notes]
     if notes:
         out.append("Notes:")
-        out.extend(f"  [{way}] {note}" for way, note in notes)
+        out.extend(f"  [{approach}] {note}" for approach, note in notes)
     return "\n".join(out)
 
 

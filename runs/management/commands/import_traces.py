@@ -111,11 +111,11 @@ class Command(BaseCommand):
         if estimate is None:
             write(f"  estimate: not available ({summary['estimate_errors']})")
         else:
-            for key, way in estimate["approaches"].items():
-                mark = "  <- how the traffic ran" if key == summary["traffic_way"] else ""
+            for key, approach in estimate["approaches"].items():
+                mark = "  <- how the traffic ran" if key == summary["traffic_approach"] else ""
                 write(
-                    f"  {key}: {Decimal(way['per_session_usd']):.6f} USD per conversation, "
-                    f"{Decimal(way['per_month_usd']):,.2f} a month{mark}"
+                    f"  {key}: {Decimal(approach['per_session_usd']):.6f} USD per conversation, "
+                    f"{Decimal(approach['per_month_usd']):,.2f} a month{mark}"
                 )
             if summary["relative_error"] is not None:
                 write(f"  estimate vs actual: {float(summary['relative_error']) * 100:+.2f}%")

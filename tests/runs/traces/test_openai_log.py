@@ -145,7 +145,7 @@ def test_a_responses_conversation_with_reasoning(table, tmp_path):
     trace_import = import_file(
         write_jsonl(tmp_path / "log.jsonl", [lines[0], lines[4], *lines[1:4], *lines[5:]])
     )
-    assert (trace_import.traffic_way, trace_import.conversations_count) == ("responses", 2)
+    assert (trace_import.traffic_approach, trace_import.conversations_count) == ("responses", 2)
     inputs = trace_import.fitted_inputs
     assert inputs["turns_histogram"] == [[2, 2]]
     assert inputs["reasoning_tokens_per_call"] == 100

@@ -36,13 +36,15 @@ def runs_import(run_ids):
 def test_measured_offline_traffic_reestimates_within_two_percent(price_table, name):
     run = run_measure(name, offline=True, as_of=AS_OF)
     priced = trace_import_estimate(runs_import([run.pk]))
-    ran = [way for way in priced.ways if way.is_traffic_way]
-    assert [way.key for way in ran] == ["chat_completions"]
+    ran = [approach for approach in priced.approaches if approach.is_traffic_approach]
+    assert [approach.key for approach in ran] == ["chat_completions"]
     assert priced.actual_per_session_usd == run.cost_usd
     assert ran[0].relative_error is not None
     assert format(ran[0].relative_error, ".6f") == WITHIN_TWO_PERCENT[name]
     assert abs(ran[0].relative_error) <= Decimal("0.02")
-    assert [way.relative_error for way in priced.ways if not way.is_traffic_way] == [None, None]
+    assert [
+        approach.relative_error for approach in priced.approaches if not approach.is_traffic_approach
+    ] == [None, None]
 
 
 def test_the_estimate_is_what_the_api_returns_for_the_fitted_inputs(client, table, tmp_path):
@@ -75,9 +77,9 @@ def test_the_page_marks_how_the_traffic_ran_and_opens_the_estimator(client, staf
     )
     assert ran == ["Your own loop (Chat Completions) "]
     priced = trace_import_estimate(trace_import)
-    for way in priced.ways:
-        assert re.findall(rf'data-figure="estimate_{way.key}">([^<]*)<', html) == [
-            f"{way.per_session_usd:.6f}"
+    for approach in priced.approaches:
+        assert re.findall(rf'data-figure="estimate_{approach.key}">([^<]*)<', html) == [
+            f"{approach.per_session_usd:.6f}"
         ]
     link = first_group(r'href="/\?([^"]+)">Open in the estimator', html).replace("&amp;", "&")
     assert dict(parse_qsl(link)) == {
