@@ -21,7 +21,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from estimator.budget import spends_compute
-from estimator.requests import BadRequest, json_body, query_inputs
+from estimator.requests import BadRequest, json_body, query_parameters
 from estimator.services import EstimateInputError, estimate_compute, parse_as_of
 from pricing.catalog import PriceTableError, price_list, price_sheet_for
 from pricing.workload import Workload
@@ -109,7 +109,7 @@ def _estimate_by_body() -> dict[str, Any]:
 @spends_compute
 def _estimate(request: HttpRequest) -> HttpResponse:
     try:
-        inputs = json_body(request) if request.method == "POST" else query_inputs(request)
+        inputs = json_body(request) if request.method == "POST" else query_parameters(request)
         result = estimate_compute(inputs)
     except BadRequest as exc:
         return JsonResponse({"errors": exc.errors}, status=exc.status)

@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from estimator.forms import inputs_as_query
 from estimator.picker import older_model_ids
-from estimator.results import query_inputs
 from estimator.services import estimate_priced, workload_and_sheet
 from pricing.catalog import PriceTableError, models_in_display_order, price_sheet_for
 from pricing.engine import APPROACHES, Estimate
@@ -96,7 +96,7 @@ def models_compare(raw: dict[str, Any], *, show_older: bool = False) -> ModelsTa
     model, cheapest first."""
     workload, sheet = workload_and_sheet(raw)
     table = ModelsTable(workload=workload, as_of=sheet.as_of, show_older=show_older)
-    inputs = query_inputs(workload.to_dict(), only_changed=True)
+    inputs = inputs_as_query(workload.to_dict(), only_changed=True)
     for model in listed_models(sheet.as_of, show_older):
         try:
             model_sheet = price_sheet_for(model.id, sheet.as_of)

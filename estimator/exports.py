@@ -7,8 +7,8 @@ import csv
 import io
 
 from estimator.csv_cells import SpreadsheetSafeWriter
+from estimator.forms import inputs_as_query
 from estimator.models import Scenario
-from estimator.results import query_inputs
 from pricing.engine import APPROACHES
 
 
@@ -30,7 +30,7 @@ def estimate_csv(body: dict) -> str:
     out = io.StringIO()
     writer = SpreadsheetSafeWriter(csv.writer(out, lineterminator="\n"))
     writer.writerow(["section", "approach", "figure", "value"])
-    for name, value in query_inputs(body["inputs"]).items():
+    for name, value in inputs_as_query(body["inputs"]).items():
         writer.writerow(["input", "", name, value])
     for name in ("model", "as_of", "version"):
         writer.writerow(["prices", "", name, body["prices"][name]])

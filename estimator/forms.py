@@ -56,6 +56,23 @@ def parsed_inputs(raw: dict[str, Any]) -> dict[str, Any]:
     return inputs
 
 
+DEFAULTS = Workload().to_dict()
+
+
+def inputs_as_query(inputs: dict[str, Any], *, only_changed: bool = False) -> dict[str, str]:
+    """The inputs as a query string carries them: the histogram as `turns:weight` pairs, no nulls.
+    `only_changed` leaves out inputs at their default (the model always stays): the same estimate in
+    a shorter URL, for the charts a page links three times over."""
+    values = {}
+    for name, value in inputs.items():
+        if value is None or (only_changed and name != "model" and value == DEFAULTS.get(name)):
+            continue
+        if name == "turns_histogram":
+            value = ",".join(f"{turns}:{weight}" for turns, weight in value)
+        values[name] = "true" if value is True else "false" if value is False else str(value)
+    return values
+
+
 def display_value(spec: InputField, value: object) -> str:
     if value is None:
         return ""

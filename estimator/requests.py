@@ -71,7 +71,7 @@ def json_body(request: HttpRequest) -> dict:
     return data
 
 
-def query_inputs(request: HttpRequest) -> dict:
+def query_parameters(request: HttpRequest) -> dict:
     try:
         return {key: request.GET.get(key) for key in request.GET}
     except TooManyFieldsSent:

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from estimator.charts import Chart, charts_for
+from estimator.forms import inputs_as_query
 from estimator.rates import RateGroup, ScheduledEffect, rates_used
 from estimator.verdict import VerdictView
 from pricing.engine import APPROACHES, ApproachEstimate, Engineering, Estimate
@@ -139,7 +140,7 @@ class ResultsView:
     @property
     def shared_inputs(self) -> dict[str, str]:
         """Every input as the share form posts it."""
-        return query_inputs(self.estimate.to_dict()["inputs"])
+        return inputs_as_query(self.estimate.to_dict()["inputs"])
 
     @property
     def breakdown_rows(self) -> list[dict[str, Any]]:
@@ -159,8 +160,8 @@ class ResultsView:
 def results_view(result: Estimate, chart_url: Callable[[str], str] | None = None) -> ResultsView:
     """The page's view of an estimate; `chart_url(key)` says where each chart is drawn (default: live)."""
     inputs = result.to_dict()["inputs"]
-    query = urlencode(query_inputs(inputs))
-    short_query = urlencode(query_inputs(inputs, only_changed=True))
+    query = urlencode(inputs_as_query(inputs))
+    short_query = urlencode(inputs_as_query(inputs, only_changed=True))
     if chart_url is None:
         chart_url = partial(live_chart_url, query=short_query)
     months = result.engineering.break_even_months
@@ -184,20 +185,3 @@ def results_view(result: Estimate, chart_url: Callable[[str], str] | None = None
         short_query=short_query,
         rates=rates_used(result.sheet, result.workload),
     )
-
-
-DEFAULTS = Workload().to_dict()
-
-
-def query_inputs(inputs: dict[str, Any], *, only_changed: bool = False) -> dict[str, str]:
-    """The inputs as a query string carries them: the histogram as `turns:weight` pairs, no nulls.
-    `only_changed` leaves out inputs at their default (the model always stays): the same estimate in
-    a shorter URL, for the charts a page links three times over."""
-    values = {}
-    for name, value in inputs.items():
-        if value is None or (only_changed and name != "model" and value == DEFAULTS.get(name)):
-            continue
-        if name == "turns_histogram":
-            value = ",".join(f"{turns}:{weight}" for turns, weight in value)
-        values[name] = "true" if value is True else "false" if value is False else str(value)
-    return values

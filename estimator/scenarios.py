@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from estimator.forms import display_value
+from estimator.forms import display_value, inputs_as_query
 from estimator.models import Scenario
 from estimator.rates import RateChange, rate_changes, rates_used, scheduled_effects
-from estimator.results import ResultsView, query_inputs, results_view
+from estimator.results import ResultsView, results_view
 from estimator.services import EstimateInputError, estimate_compute, estimate_priced, workload_and_sheet
 from pricing.engine import APPROACHES, Estimate
 from pricing.engine.approaches import label
@@ -105,7 +105,7 @@ class SharedView:
         if self.results is not None:
             return self.results.query
         assumptions = {"turns_distribution": "fixed", "cache_hit_rate": "1"}
-        return urlencode({**query_inputs(self.scenario.inputs), **assumptions})
+        return urlencode({**inputs_as_query(self.scenario.inputs), **assumptions})
 
     @property
     def version_1_cheapest_label(self) -> str:

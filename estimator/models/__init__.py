@@ -1,4 +1,4 @@
-"""The estimator's own data: shared scenarios and measured runs, one module each."""
+"""The estimator's own data: shared scenarios (measured runs and trace imports live in `runs`)."""
 
 from estimator.models.scenarios import Scenario
 
