@@ -110,7 +110,7 @@ class Agent:
         if self.interrupted:
             turn = self.turns_completed + 1
             raise TurnInterrupted(f"turn {turn} never finished: call finish_interrupted_turn() first")
-        self.history.append({"role": "user", "content": user_text})
+        self.history.messages.append({"role": "user", "content": user_text})
         return self._run_turn(0, on_text)
 
     def finish_interrupted_turn(self, on_text: OnText | None = None) -> TurnResult | None:
@@ -126,7 +126,7 @@ class Agent:
                 tool_call.error = "interrupted; not run again"
                 self._changed[call.index] = call
                 log_tool_call(self.conversation_id, tool_call, call.turn, 0.0)
-                self.history.append(
+                self.history.messages.append(
                     {"role": "tool", "tool_call_id": tool_call.id, "content": INTERRUPTED_TOOL_RESULT}
                 )
         return self._run_turn(sum(1 for m in messages[last_user:] if m.get("tool_calls")), on_text)
@@ -189,7 +189,7 @@ class Agent:
             ToolCallRecord(c["id"], c["function"]["name"], c["function"]["arguments"])
             for c in reply.tool_calls
         ]
-        self.history.append(reply.message())
+        self.history.messages.append(reply.message())
         log_model_call(self.conversation_id, record, dropped)
         if self.limits.max_cost_usd is not None and self.cost_usd > self.limits.max_cost_usd:
             ceiling = self.limits.max_cost_usd
@@ -208,7 +208,7 @@ class Agent:
         if tool_call.error is not None and self.tool_errors == "raise":
             raise ToolError(tool_call.name, tool_call.error)
         content = tool_call.result if tool_call.error is None else f"error: {tool_call.error}"
-        self.history.append({"role": "tool", "tool_call_id": tool_call.id, "content": content})
+        self.history.messages.append({"role": "tool", "tool_call_id": tool_call.id, "content": content})
 
     def _save(self) -> None:
         if self.storage is not None and self._changed:
