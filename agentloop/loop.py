@@ -8,6 +8,7 @@ Persistence: the conversation is saved once the model has asked for tools, befor
 once more when the turn ends, however it ends (a `finally`). A turn that never ended is finished with
 `finish_interrupted_turn()`, which never runs a tool call again that may have run before the crash.
 Every model call and tool call is logged on the `agentloop` logger (`record.agentloop` holds the fields).
+Limits and the errors that stop a turn are in `agentloop.limits`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from agentloop.history import History
 from agentloop.limits import (
     CostLimitExceeded,
     Limits,
-    LoopLimitError,
     ToolRoundLimitExceeded,
     TurnInterrupted,
     WallTimeExceeded,
@@ -33,19 +33,6 @@ from agentloop.storage import Conversation, Storage
 from agentloop.tokens import count_tools
 from agentloop.tools import ToolError, ToolRegistry
 from agentloop.usage import CallRecord, Prices, ToolCallRecord, call_cost
-
-# The loop's API, its limits and errors included.
-__all__ = [
-    "INTERRUPTED_TOOL_RESULT",
-    "Agent",
-    "CostLimitExceeded",
-    "Limits",
-    "LoopLimitError",
-    "ToolRoundLimitExceeded",
-    "TurnInterrupted",
-    "TurnResult",
-    "WallTimeExceeded",
-]
 
 INTERRUPTED_TOOL_RESULT = "error: this tool call was interrupted and is not run again; ask again if needed"
 

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from agentloop.loop import INTERRUPTED_TOOL_RESULT, Agent, TurnInterrupted
+from agentloop.limits import TurnInterrupted
+from agentloop.loop import INTERRUPTED_TOOL_RESULT, Agent
 from agentloop.offline import bundled_scripts
 from agentloop.storage import JsonFileStorage, MemoryStorage
 from agentloop.tools import ToolRegistry
