@@ -19,6 +19,7 @@ import json
 import logging
 import random
 import socket
+import sys
 import threading
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -151,6 +152,11 @@ class _HTTPServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.model = model
         self.request_ids = itertools.count(1)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that drops a kept-alive connection with a reset (the SDK's pool may) is no error here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class OfflineServer:
