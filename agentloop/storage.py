@@ -2,9 +2,8 @@
 
 The loop saves once the model has asked for tool calls (before running them) and once more when the
 turn ends, however it ends. Each `save` must be one transaction: the whole message list, the call
-records of the turn in progress (upserted by their `index`; earlier ones never change again) and the turn
-counter land together or not at all. On resume, a tool call whose result was never saved is not run
-again (see `Agent`).
+records that may have changed since the last save (upserted by their `index`) and the turn counter
+land together or not at all. On resume, a tool call whose result was never saved is not run again.
 """
 
 from __future__ import annotations
