@@ -83,10 +83,6 @@ class Agent:
         self._saved = len(self.calls)  # calls stored by the last save (the last of them may change since)
 
     @property
-    def cost_usd(self) -> Decimal:
-        return sum((call.cost_usd or Decimal(0) for call in self.calls), Decimal(0))
-
-    @property
     def interrupted(self) -> bool:
         return sum(1 for m in self.history.messages if m.get("role") == "user") > self.turns_completed
 
@@ -169,11 +165,11 @@ class Agent:
         ]
         self.history.messages.append(reply.message())
         log_model_call(self.conversation_id, record, dropped)
-        if self.limits.max_cost_usd is not None and self.cost_usd > self.limits.max_cost_usd:
-            ceiling = self.limits.max_cost_usd
-            raise CostLimitExceeded(
-                f"conversation cost {self.cost_usd:f} USD is over the {ceiling} USD ceiling"
-            )
+        ceiling = self.limits.max_cost_usd
+        if ceiling is not None:
+            cost = sum((call.cost_usd or Decimal(0) for call in self.calls), Decimal(0))
+            if cost > ceiling:
+                raise CostLimitExceeded(f"conversation cost {cost:f} USD is over the {ceiling} USD ceiling")
         return record
 
     def _run_tool(self, tool_call: ToolCallRecord, turn: int) -> None:
