@@ -13,44 +13,26 @@ from agentloop.tokens import count_message, count_messages
 
 
 class History:
-    def __init__(self, model: str, messages: list[dict] | None = None):
+    def __init__(self, model: str, messages: list[dict]):
         self.model = model
-        self.messages: list[dict] = list(messages or ())
-        self._tokens: list[
-            int
-        ] = []  # per message, counted on first need, so each call counts only what is new
-        self._tool_names: dict[str, str] = {}
+        self.messages = list(messages)
+        self._tokens: list[int] = []  # per message, counted on first need: each call counts what is new
+        self._tool_names: dict[str, str] = {}  # a tool result is rendered with the name of its call
         self._priming = count_messages([], model)  # the reply's priming: 3 tokens, 2 on harmony models
-
-    def append(self, message: dict) -> None:
-        self.messages.append(message)
-
-    def _counts(self) -> list[int]:
-        for message in self.messages[len(self._tokens) :]:
-            for call in message.get("tool_calls") or ():
-                self._tool_names[call.get("id", "")] = (call.get("function") or {}).get("name", "")
-            self._tokens.append(count_message(message, self.model, self._tool_names))
-        return self._tokens
 
     def window(self, budget: int | None, tool_tokens: int = 0) -> tuple[list[dict], int]:
         """(messages to send, the earlier turns dropped) so that the prompt fits `budget` tokens."""
         starts = [i for i, message in enumerate(self.messages) if message.get("role") == "user"]
         if budget is None or not starts:
             return list(self.messages), 0
-        head, cut, dropped = starts[0], starts[0], 0  # leading messages (the system prompt) always stay
-        tokens = self._counts()
-        total = sum(tokens) + tool_tokens + self._priming
+        for message in self.messages[len(self._tokens) :]:
+            for call in message.get("tool_calls") or ():
+                self._tool_names[call.get("id", "")] = (call.get("function") or {}).get("name", "")
+            self._tokens.append(count_message(message, self.model, self._tool_names))
+        total = sum(self._tokens) + tool_tokens + self._priming
+        dropped = 0
         while total > budget and dropped < len(starts) - 1:  # oldest turns first; the current one stays
-            total -= sum(tokens[cut : starts[dropped + 1]])
-            cut = starts[dropped + 1]
+            total -= sum(self._tokens[starts[dropped] : starts[dropped + 1]])
             dropped += 1
-        return self.messages[:head] + self.messages[cut:], dropped
-
-    def prompt_tokens(self, messages: list[dict], tool_tokens: int = 0) -> int:
-        """What a window costs, message by message as `window()` sums it."""
-        names = {
-            c.get("id", ""): (c.get("function") or {}).get("name", "")
-            for m in messages
-            for c in m.get("tool_calls") or ()
-        }
-        return sum(count_message(m, self.model, names) for m in messages) + tool_tokens + self._priming
+        # The leading messages (the system prompt) always stay.
+        return self.messages[: starts[0]] + self.messages[starts[dropped] :], dropped

@@ -8,6 +8,7 @@ Persistence: the conversation is saved once the model has asked for tools, befor
 once more when the turn ends, however it ends (a `finally`). A turn that never ended is finished with
 `finish_interrupted_turn()`, which never runs a tool call again that may have run before the crash.
 Every model call and tool call is logged on the `agentloop` logger (`record.agentloop` holds the fields).
+Limits and the errors that stop a turn are in `agentloop.limits`.
 """
 
 from __future__ import annotations
@@ -22,30 +23,16 @@ from agentloop.history import History
 from agentloop.limits import (
     CostLimitExceeded,
     Limits,
-    LoopLimitError,
     ToolRoundLimitExceeded,
     TurnInterrupted,
     WallTimeExceeded,
 )
 from agentloop.logs import log_model_call, log_tool_call
 from agentloop.response import OnText, read_completion, read_stream
-from agentloop.storage import Storage
+from agentloop.storage import Conversation, Storage
 from agentloop.tokens import count_tools
 from agentloop.tools import ToolError, ToolRegistry
 from agentloop.usage import CallRecord, Prices, ToolCallRecord, call_cost
-
-# The loop's API, its limits and errors included.
-__all__ = [
-    "INTERRUPTED_TOOL_RESULT",
-    "Agent",
-    "CostLimitExceeded",
-    "Limits",
-    "LoopLimitError",
-    "ToolRoundLimitExceeded",
-    "TurnInterrupted",
-    "TurnResult",
-    "WallTimeExceeded",
-]
 
 INTERRUPTED_TOOL_RESULT = "error: this tool call was interrupted and is not run again; ask again if needed"
 
@@ -89,17 +76,11 @@ class Agent:
         self.tool_tokens = count_tools(self.tool_definitions, model)
         self.storage, self.conversation_id = storage, conversation_id
         saved = storage.load(conversation_id) if storage is not None else None
-        if saved is not None and saved.messages:  # a conversation saved with nothing in it starts afresh
-            self.history = History(model, saved.messages)
-            self.calls, self.turns_completed = saved.calls, saved.turns_completed
-        else:
-            self.history = History(model, [{"role": "system", "content": system}] if system else [])
-            self.calls, self.turns_completed = [], 0
-        self._changed: dict[int, CallRecord] = {}  # call records new or changed since the last save
-
-    @property
-    def cost_usd(self) -> Decimal:
-        return sum((call.cost_usd or Decimal(0) for call in self.calls), Decimal(0))
+        if saved is None or not saved.messages:  # a conversation saved with nothing in it starts afresh
+            saved = Conversation([{"role": "system", "content": system}] if system else [])
+        self.history = History(model, saved.messages)
+        self.calls, self.turns_completed = saved.calls, saved.turns_completed
+        self._saved = len(self.calls)  # calls stored by the last save (the last of them may change since)
 
     @property
     def interrupted(self) -> bool:
@@ -110,10 +91,10 @@ class Agent:
         if self.interrupted:
             turn = self.turns_completed + 1
             raise TurnInterrupted(f"turn {turn} never finished: call finish_interrupted_turn() first")
-        self.history.append({"role": "user", "content": user_text})
+        self.history.messages.append({"role": "user", "content": user_text})
         return self._run_turn(0, on_text)
 
-    def finish_interrupted_turn(self, on_text: OnText | None = None) -> TurnResult | None:
+    def finish_interrupted_turn(self) -> TurnResult | None:
         """Continue a turn a crash or a limit stopped, without running any of its tool calls again."""
         if not self.interrupted:
             return None
@@ -124,12 +105,11 @@ class Agent:
             for tool_call in (t for t in call.tool_calls if t.id not in answered):
                 # It may have run before the crash: running it again could repeat a side effect.
                 tool_call.error = "interrupted; not run again"
-                self._changed[call.index] = call
                 log_tool_call(self.conversation_id, tool_call, call.turn, 0.0)
-                self.history.append(
+                messages.append(
                     {"role": "tool", "tool_call_id": tool_call.id, "content": INTERRUPTED_TOOL_RESULT}
                 )
-        return self._run_turn(sum(1 for m in messages[last_user:] if m.get("tool_calls")), on_text)
+        return self._run_turn(sum(1 for m in messages[last_user:] if m.get("tool_calls")), None)
 
     def _run_turn(self, rounds: int, on_text: OnText | None) -> TurnResult:
         turn, started, first_call = self.turns_completed + 1, time.monotonic(), len(self.calls)
@@ -148,29 +128,23 @@ class Agent:
                 rounds += 1
                 for tool_call in call.tool_calls:
                     self._run_tool(tool_call, turn)
-                self._changed[call.index] = call  # now with its tool results
         finally:
             self._save()
 
-    def _request(self, turn: int, started: float, stream: bool) -> tuple[dict, int]:
+    def _call_model(self, turn: int, rounds: int, started: float, on_text: OnText | None) -> CallRecord:
         messages, dropped = self.history.window(self.history_budget, self.tool_tokens)
         request: dict = {"model": self.model, "messages": messages}
         if self.tool_definitions:
             request["tools"] = self.tool_definitions
-        if stream:
+        if on_text is not None:
             request.update(stream=True, stream_options={"include_usage": True})
         if self.limits.max_seconds is not None:
             remaining = self.limits.max_seconds - (time.monotonic() - started)
             if remaining <= 0:
                 raise WallTimeExceeded(f"turn {turn}: over the {self.limits.max_seconds} s wall-time ceiling")
             request["timeout"] = min(self.timeout, remaining)
-        return request, dropped
-
-    def _call_model(self, turn: int, rounds: int, started: float, on_text: OnText | None) -> CallRecord:
-        request, dropped = self._request(turn, started, stream=on_text is not None)
         record = CallRecord(index=len(self.calls) + 1, turn=turn, round=rounds, model=self.model)
         self.calls.append(record)
-        self._changed[record.index] = record
         began = time.perf_counter()
         try:
             raw = self.client.chat.completions.with_raw_response.create(**request)
@@ -189,29 +163,31 @@ class Agent:
             ToolCallRecord(c["id"], c["function"]["name"], c["function"]["arguments"])
             for c in reply.tool_calls
         ]
-        self.history.append(reply.message())
+        self.history.messages.append(reply.message())
         log_model_call(self.conversation_id, record, dropped)
-        if self.limits.max_cost_usd is not None and self.cost_usd > self.limits.max_cost_usd:
-            ceiling = self.limits.max_cost_usd
-            raise CostLimitExceeded(
-                f"conversation cost {self.cost_usd:f} USD is over the {ceiling} USD ceiling"
-            )
+        ceiling = self.limits.max_cost_usd
+        if ceiling is not None:
+            cost = sum((call.cost_usd or Decimal(0) for call in self.calls), Decimal(0))
+            if cost > ceiling:
+                raise CostLimitExceeded(f"conversation cost {cost:f} USD is over the {ceiling} USD ceiling")
         return record
 
     def _run_tool(self, tool_call: ToolCallRecord, turn: int) -> None:
-        began = time.perf_counter()
+        began, error = time.perf_counter(), None
         try:
             tool_call.result = self.tools.dispatch(tool_call.name, tool_call.arguments)
         except ToolError as exc:
-            tool_call.error = exc.message
+            tool_call.error, error = exc.message, exc
         log_tool_call(self.conversation_id, tool_call, turn, (time.perf_counter() - began) * 1000)
-        if tool_call.error is not None and self.tool_errors == "raise":
-            raise ToolError(tool_call.name, tool_call.error)
-        content = tool_call.result if tool_call.error is None else f"error: {tool_call.error}"
-        self.history.append({"role": "tool", "tool_call_id": tool_call.id, "content": content})
+        if error is not None and self.tool_errors == "raise":
+            raise error
+        content = tool_call.result if error is None else f"error: {error.message}"
+        self.history.messages.append({"role": "tool", "tool_call_id": tool_call.id, "content": content})
 
     def _save(self) -> None:
-        if self.storage is not None and self._changed:
-            changed = list(self._changed.values())
+        # What changed since the last save: the calls made since, and the last call it stored (its tool
+        # calls get their results, or are marked interrupted, after it is stored).
+        if self.storage is not None:
+            changed = self.calls[max(self._saved - 1, 0) :]
             self.storage.save(self.conversation_id, self.history.messages, changed, self.turns_completed)
-        self._changed.clear()
+            self._saved = len(self.calls)

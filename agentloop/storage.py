@@ -1,10 +1,9 @@
 """Where conversations are kept: a small interface and two implementations for use without Django.
 
-The loop calls `save` at every checkpoint: once the model has asked for tool calls (before running
-them), once their results are in, and at the end of each turn. Each `save` must be one transaction:
-the whole message list, the call records new or changed since the last save (upserted by their
-`index`) and the turn counter land together or not at all.
-On resume, a tool call whose result was never saved is not run again (see `Agent`).
+The loop saves once the model has asked for tool calls (before running them) and once more when the
+turn ends, however it ends. Each `save` must be one transaction: the whole message list, the call
+records that may have changed since the last save (upserted by their `index`) and the turn counter
+land together or not at all. On resume, a tool call whose result was never saved is not run again.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import copy
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +26,14 @@ class Conversation:
     calls: list[CallRecord] = field(default_factory=list)
     turns_completed: int = 0
 
+    def update(self, messages: list[dict], calls: list[CallRecord], turns_completed: int) -> None:
+        """What a save writes: `calls` replace the stored records with the same index, or are added."""
+        by_index = {call.index: call for call in self.calls}
+        by_index.update({call.index: copy.deepcopy(call) for call in calls})
+        self.messages = copy.deepcopy(messages)
+        self.calls = [by_index[index] for index in sorted(by_index)]
+        self.turns_completed = turns_completed
+
 
 class Storage(Protocol):
     def load(self, conversation_id: str) -> Conversation | None: ...
@@ -36,42 +43,20 @@ class Storage(Protocol):
     ) -> None: ...
 
 
-def upsert_calls(stored: list[CallRecord], changed: list[CallRecord]) -> list[CallRecord]:
-    by_index = {call.index: call for call in stored}
-    by_index.update({call.index: copy.deepcopy(call) for call in changed})
-    return [by_index[index] for index in sorted(by_index)]
-
-
 class MemoryStorage:
     """Kept in a dict: for tests, and for a process that never needs to resume."""
 
     def __init__(self) -> None:
         self.conversations: dict[str, Conversation] = {}
-        self.saves = 0
 
     def load(self, conversation_id: str) -> Conversation | None:
-        stored = self.conversations.get(conversation_id)
-        return copy.deepcopy(stored) if stored is not None else None
+        return copy.deepcopy(self.conversations.get(conversation_id))
 
     def save(
         self, conversation_id: str, messages: list[dict], calls: list[CallRecord], turns_completed: int
     ) -> None:
         stored = self.conversations.setdefault(conversation_id, Conversation())
-        stored.messages = copy.deepcopy(messages)
-        stored.calls = upsert_calls(stored.calls, calls)
-        stored.turns_completed = turns_completed
-        self.saves += 1
-
-
-def call_from_dict(data: dict) -> CallRecord:
-    return CallRecord(
-        **{
-            **data,
-            "usage": Usage(**data["usage"]),
-            "cost_usd": None if data["cost_usd"] is None else Decimal(data["cost_usd"]),
-            "tool_calls": [ToolCallRecord(**tc) for tc in data["tool_calls"]],
-        }
-    )
+        stored.update(messages, calls, turns_completed)
 
 
 class JsonFileStorage:
@@ -90,22 +75,19 @@ class JsonFileStorage:
         if not path.exists():
             return None
         data = json.loads(path.read_text())
-        return Conversation(
-            messages=data["messages"],
-            calls=[call_from_dict(call) for call in data["calls"]],
-            turns_completed=data["turns_completed"],
-        )
+        for call in data["calls"]:  # the records as `save` wrote them, back into dataclasses
+            call["usage"] = Usage(**call["usage"])
+            call["cost_usd"] = None if call["cost_usd"] is None else Decimal(call["cost_usd"])
+            call["tool_calls"] = [ToolCallRecord(**tool_call) for tool_call in call["tool_calls"]]
+        calls = [CallRecord(**call) for call in data["calls"]]
+        return Conversation(data["messages"], calls, data["turns_completed"])
 
     def save(
         self, conversation_id: str, messages: list[dict], calls: list[CallRecord], turns_completed: int
     ) -> None:
         stored = self.load(conversation_id) or Conversation()
-        body = {
-            "messages": messages,
-            "calls": [call.to_dict() for call in upsert_calls(stored.calls, calls)],
-            "turns_completed": turns_completed,
-        }
+        stored.update(messages, calls, turns_completed)
         self.directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=self.directory, delete=False, suffix=".tmp") as handle:
-            json.dump(body, handle)
+            json.dump(asdict(stored), handle, default=str)  # str: a cost is a Decimal
         os.replace(handle.name, self._path(conversation_id))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
@@ -15,8 +14,7 @@ class ToolError(Exception):
 
     def __init__(self, tool: str, message: str):
         super().__init__(f"{tool}: {message}")
-        self.tool = tool
-        self.message = message
+        self.message = message  # without the tool's name: what the model is told
 
 
 class UnknownToolError(ToolError):
@@ -27,62 +25,41 @@ class ToolArgumentsError(ToolError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Tool:
-    name: str
-    description: str
-    parameters: dict
-    handler: Callable[..., Any]
-
-    def definition(self) -> dict:
-        return {
-            "type": "function",
-            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
-        }
-
-
 class ToolRegistry:
     def __init__(self) -> None:
-        self._tools: dict[str, Tool] = {}
-        self._validators: dict[str, jsonschema.protocols.Validator] = {}
+        self._definitions: dict[str, dict] = {}  # as a request sends them
+        self._handlers: dict[str, tuple[Callable[..., Any], jsonschema.protocols.Validator]] = {}
 
     def register(
         self, name: str, handler: Callable[..., Any], *, description: str = "", parameters: dict | None = None
-    ) -> Callable[..., Any]:
+    ) -> None:
         parameters = parameters or {"type": "object", "properties": {}}
-        validator_class = jsonschema.validators.validator_for(parameters)
-        validator_class.check_schema(parameters)  # a broken schema fails at registration, not mid-run
-        self._tools[name] = Tool(name, description, parameters, handler)
-        self._validators[name] = validator_class(parameters)
-        return handler
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._tools
+        validator = jsonschema.validators.validator_for(parameters)
+        validator.check_schema(parameters)  # a broken schema fails at registration, not mid-run
+        function = {"name": name, "description": description, "parameters": parameters}
+        self._definitions[name] = {"type": "function", "function": function}
+        self._handlers[name] = (handler, validator(parameters))
 
     def definitions(self) -> list[dict]:
-        return [tool.definition() for tool in self._tools.values()]
+        return list(self._definitions.values())
 
-    def parse_arguments(self, name: str, arguments: str) -> dict[str, Any]:
-        if name not in self._tools:
-            raise UnknownToolError(name, f"no such tool; known tools: {', '.join(self._tools) or 'none'}")
+    def dispatch(self, name: str, arguments: str) -> str:
+        """Run a tool call; the result as the text fed back to the model (JSON unless already a string)."""
+        if name not in self._handlers:
+            raise UnknownToolError(name, f"no such tool; known tools: {', '.join(self._handlers) or 'none'}")
+        handler, validator = self._handlers[name]
         try:
             parsed = json.loads(arguments or "{}")
         except json.JSONDecodeError as exc:
             raise ToolArgumentsError(name, f"arguments are not valid JSON ({exc.msg} at {exc.pos})") from None
-        errors = sorted(self._validators[name].iter_errors(parsed), key=lambda e: list(e.path))
+        errors = sorted(validator.iter_errors(parsed), key=lambda e: list(e.path))
         if errors:
-            first = errors[0]
-            where = "/".join(str(p) for p in first.path) or "arguments"
-            raise ToolArgumentsError(name, f"{where}: {first.message}")
+            where = "/".join(str(p) for p in errors[0].path) or "arguments"
+            raise ToolArgumentsError(name, f"{where}: {errors[0].message}")
         if not isinstance(parsed, dict):  # a schema without "type": "object" lets a list or number by
             raise ToolArgumentsError(name, "arguments: must be a JSON object")
-        return parsed
-
-    def dispatch(self, name: str, arguments: str) -> str:
-        """Run a tool call; the result as the text fed back to the model (JSON unless already a string)."""
-        parsed = self.parse_arguments(name, arguments)
         try:
-            result = self._tools[name].handler(**parsed)
+            result = handler(**parsed)
         except ToolError:
             raise
         except Exception as exc:

@@ -13,7 +13,8 @@ from pathlib import Path
 import openai
 from django.utils import timezone
 
-from agentloop.loop import Agent, Limits
+from agentloop.limits import Limits
+from agentloop.loop import Agent
 from agentloop.offline import (
     BUNDLED,
     OfflineServer,

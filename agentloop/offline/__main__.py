@@ -9,7 +9,7 @@ from agentloop.offline.scripts import ScriptError, bundled_scripts, load_script
 from agentloop.offline.server import FAULTS, OfflineServer
 
 
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     parser = argparse.ArgumentParser(
         prog="python -m agentloop.offline",
         description="Serve /v1/chat/completions on 127.0.0.1, replaying workload scripts (default: bundled).",
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="report prompt_tokens_details.cache_write_tokens for this model (repeatable; gpt-5.6+ always)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args()
     if not 0 < args.port < 65536:
         parser.error("--port: must be between 1 and 65535")
     try:

@@ -272,10 +272,10 @@ def fingerprint(model: str) -> str:
 WORDS = re.compile(r"\S*\s*")
 
 
-def _pieces(text: str, words: int = 3) -> list[str]:
-    """A reply in pieces of a few words, as a stream delivers it."""
+def _pieces(text: str) -> list[str]:
+    """A reply in pieces of three words, as a stream delivers it."""
     parts = [part for part in WORDS.findall(text) if part]
-    return ["".join(parts[i : i + words]) for i in range(0, len(parts), words)] or [""]
+    return ["".join(parts[i : i + 3]) for i in range(0, len(parts), 3)] or [""]
 
 
 def chunks(completion: dict, include_usage: bool) -> Iterator[dict]:

@@ -25,7 +25,7 @@ def count_lines(lines: Iterable[str]) -> Iterator[dict]:
             yield {"error": f"line {number}: {message}"}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m agentloop.tokens")
     sub = parser.add_subparsers(dest="command", required=True)
     provision = sub.add_parser("provision", help="seed tiktoken's cache with o200k_base and cl100k_base")
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         help="prompt tokens of each request in a JSONL file of {api, model, request} lines",
     )
     counter.add_argument("file", help="a JSONL file, or - for standard input")
-    args = parser.parse_args(argv)
+    args = parser.parse_args()
     if args.command == "provision":
         try:
             paths = provision_all(args.cache_dir)

@@ -32,7 +32,7 @@ def history_of(*turns) -> History:
     history = History(ENC, [SYSTEM])
     for messages in turns:
         for message in messages:
-            history.append(message)
+            history.messages.append(message)
     return history
 
 
@@ -45,9 +45,10 @@ def test_no_budget_sends_everything():
 
 def test_window_counts_like_openai():
     history = history_of(turn(1, with_tool=True), [{"role": "user", "content": "next"}])
-    window, dropped = history.window(10_000, tool_tokens=50)
-    assert dropped == 0
-    assert history.prompt_tokens(window, tool_tokens=50) == count_messages(window, ENC) + 50
+    # The whole history plus 50 tokens of tools, as OpenAI counts it, fits exactly; a token less does not.
+    exact = count_messages(history.messages, ENC) + 50
+    assert history.window(exact, tool_tokens=50) == (history.messages, 0)
+    assert history.window(exact - 1, tool_tokens=50)[1] == 1
 
 
 def test_oldest_turns_go_first_and_the_system_prompt_stays():
@@ -64,7 +65,7 @@ def test_oldest_turns_go_first_and_the_system_prompt_stays():
     window, dropped = history.window(budget)
     assert dropped == 1
     assert window == [SYSTEM, *turns[1], *turns[2], *current]
-    assert history.prompt_tokens(window) == budget
+    assert count_messages(window, ENC) == budget
     # One token less and turn 2 goes too; turn 3's tool call still travels with its result.
     window, dropped = history.window(budget - 1)
     assert dropped == 2
@@ -74,7 +75,7 @@ def test_oldest_turns_go_first_and_the_system_prompt_stays():
 
 def test_tool_definitions_count_against_the_budget():
     history = history_of(turn(1), [{"role": "user", "content": "hi"}])
-    full = history.prompt_tokens(history.messages)
+    full = count_messages(history.messages, ENC)
     assert history.window(full)[1] == 0
     assert history.window(full, tool_tokens=1)[1] == 1
 

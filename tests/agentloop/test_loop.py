@@ -9,14 +9,14 @@ from decimal import Decimal
 import openai
 import pytest
 
-from agentloop.loop import (
-    Agent,
+from agentloop.limits import (
     CostLimitExceeded,
     Limits,
     ToolRoundLimitExceeded,
     TurnInterrupted,
     WallTimeExceeded,
 )
+from agentloop.loop import Agent
 from agentloop.storage import MemoryStorage
 from agentloop.tools import ToolError
 from agentloop.usage import Usage

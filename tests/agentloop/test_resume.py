@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from agentloop.loop import INTERRUPTED_TOOL_RESULT, Agent, TurnInterrupted
+from agentloop.limits import TurnInterrupted
+from agentloop.loop import INTERRUPTED_TOOL_RESULT, Agent
 from agentloop.offline import bundled_scripts
 from agentloop.storage import JsonFileStorage, MemoryStorage
 from agentloop.tools import ToolRegistry
@@ -139,3 +140,31 @@ def test_checkpoints_before_the_tools_run_and_when_the_turn_ends(fake_server):
 def json_result(name: str) -> str:
     tool = next(t for t in SUPPORT.tools if t["function"]["name"] == name)
     return json.dumps(tool["result"], separators=(",", ":"))
+
+
+class FailingOnceStorage(MemoryStorage):
+    """A storage whose `fail_at`-th save fails (a full disk, a lost connection), and only that one."""
+
+    def __init__(self, fail_at: int) -> None:
+        super().__init__()
+        self.fail_at, self.attempts = fail_at, 0
+
+    def save(self, conversation_id, messages, calls, turns_completed) -> None:
+        self.attempts += 1
+        if self.attempts == self.fail_at:
+            raise OSError("disk full")
+        super().save(conversation_id, messages, calls, turns_completed)
+
+
+def test_what_a_failed_save_missed_goes_with_the_next_save(fake_server):
+    storage = FailingOnceStorage(fail_at=2)  # turn 1's last save: its reply's call record is lost
+    first = agent(fake_server, storage, counting_registry([]))
+    with pytest.raises(OSError, match="disk full"):
+        first.send(SUPPORT.turns[0].user)
+    first.send(SUPPORT.turns[1].user)
+    saved = storage.load("conv-1")
+    assert saved is not None
+    assert [(c.index, c.turn) for c in saved.calls] == [(1, 1), (2, 1), (3, 2), (4, 2)]
+    assert saved.calls[1].reply == SUPPORT.turns[0].reply
+    assert [tc.result is not None for c in saved.calls for tc in c.tool_calls] == [True, True]
+    assert saved.turns_completed == 2

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
-from agentloop.loop import Limits, ToolRoundLimitExceeded
+from agentloop.limits import Limits, ToolRoundLimitExceeded
 from agentloop.offline import OfflineServer, bundled_scripts, free_port
 from agentloop.tokens import count_request
 from runs.models import Run, RunStatus

@@ -8,7 +8,7 @@ from typing import Any
 import openai
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from agentloop.loop import LoopLimitError
+from agentloop.limits import LoopLimitError
 from agentloop.offline import BUNDLED
 from agentloop.tools import ToolError
 from runs.measuring import MeasureError, run_measure, run_resume, run_to_dict

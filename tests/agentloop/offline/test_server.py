@@ -1,5 +1,8 @@
 """The offline server through the openai SDK: script replay, OpenAI's usage, streaming, faults, 400s."""
 
+import socket
+import struct
+import threading
 from typing import Any
 
 import httpx2
@@ -363,3 +366,20 @@ def test_service_tier_and_system_fingerprint(fake_server):
     assert (default.service_tier, priority.service_tier) == ("default", "priority")
     assert default.system_fingerprint == priority.system_fingerprint != other.system_fingerprint
     assert default.system_fingerprint.startswith("fp_")
+
+
+def test_a_client_that_resets_its_connection_prints_no_traceback(fake_server, monkeypatch, capsys):
+    # The SDK's pool may drop a kept-alive connection with a reset: the server's business carries on.
+    handled = threading.Event()
+    shutdown_request = fake_server.httpd.shutdown_request
+
+    def note_the_end_of(request: socket.socket) -> None:
+        shutdown_request(request)
+        handled.set()
+
+    monkeypatch.setattr(fake_server.httpd, "shutdown_request", note_the_end_of)
+    with socket.create_connection(("127.0.0.1", fake_server.port)) as client:
+        client.sendall(b"GET /v1/models HTTP/1.1\r\n")  # the request line, then nothing: it waits
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = reset
+    assert handled.wait(timeout=10)
+    assert capsys.readouterr().err == ""
