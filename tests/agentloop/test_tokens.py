@@ -220,13 +220,16 @@ def test_a_structured_outputs_request_counts_what_openai_billed():
     assert counted.prompt_tokens == (3 + 1 + 27 + 4) + 14 + 3 == 52
 
 
-def test_a_nested_object_is_indented_as_openai_harmony_renders_it():
+def test_an_array_of_objects_is_an_array_block_and_nested_lines_are_not_indented():
+    # ChatGPT's published prompts show `updates: Array<` / `{` ... `}` / `>` with the object's lines
+    # unindented; the item object's own title sits above its `{` like a property's comments.
     parameters = {
         "type": "object",
         "properties": {
             "steps": {
                 "type": "array",
                 "items": {
+                    "title": "Step",
                     "type": "object",
                     "properties": {
                         "n": {"type": "integer", "description": "Step number"},
@@ -235,6 +238,7 @@ def test_a_nested_object_is_indented_as_openai_harmony_renders_it():
                     "required": ["n", "tool"],
                 },
             },
+            "where": {"type": "object", "properties": {"city": {"type": "string"}}},
             "tags": {"type": "array", "items": {"enum": ["a", "b"]}},
         },
         "required": ["steps"],
@@ -242,11 +246,17 @@ def test_a_nested_object_is_indented_as_openai_harmony_renders_it():
     text, _ = schema.function_signature("plan", None, parameters)
     assert text == (
         "type plan = (_: {\n"
-        "steps: {\n"
-        "    // Step number\n"
-        "    n: number,\n"
-        "    tool: string | null,\n"
-        "    }[],\n"
+        "steps: Array<\n"
+        "// Step\n"
+        "{\n"
+        "// Step number\n"
+        "n: number,\n"
+        "tool: string | null,\n"
+        "}\n"
+        ">,\n"
+        "where?: {\n"
+        "city?: string,\n"
+        "},\n"
         'tags?: ("a" | "b")[],\n'
         "}) => any;"
     )
