@@ -262,6 +262,21 @@ def test_an_array_of_objects_is_an_array_block_and_nested_lines_are_not_indented
     )
 
 
+def test_a_title_and_a_description_are_parted_by_an_empty_comment_line():
+    # openai-harmony's layout. On o200k `//\n//` is one token, so only cl100k's bills show it: crewAI's
+    # gpt-4-0125-preview delegation tools (six titled, described properties) were 6 tokens short without.
+    parameters = {
+        "type": "object",
+        "properties": {"task": {"title": "Task", "description": "The task to delegate", "type": "string"}},
+        "required": ["task"],
+    }
+    text, _ = schema.function_signature("delegate", None, parameters)
+    assert text == "type delegate = (_: {\n// Task\n//\n// The task to delegate\ntask: string,\n}) => any;"
+    without = text.replace("//\n// The", "// The")
+    assert tokens.count_text(text, "o200k_base") == tokens.count_text(without, "o200k_base")
+    assert tokens.count_text(text, "cl100k_base") == tokens.count_text(without, "cl100k_base") + 1
+
+
 def test_a_docstring_description_loses_each_line_s_indentation():
     description = "Convert Celsius to Fahrenheit.\n\n    Args:\n        celsius: Temperature in Celsius\n    "
     text, _ = schema.function_signature("to_f", description, None)
