@@ -144,10 +144,11 @@ def tool_functions(request: dict) -> list[dict]:
     return functions
 
 
-def tools_section(functions: list[dict], rendered: Rendered, api: str = "chat_completions") -> str:
+def tools_section(functions: list[dict], rendered: Rendered) -> str:
     signatures = []
-    # The Responses API shows the parameters' title under the description on the o200k models (measured).
-    show_title = api == "responses" and family(rendered.model) == "o200k"
+    # Both APIs show the parameters' title under the description on the o200k models (measured: every
+    # titled parameters object in ../shared/data was short by its title's tokens without it).
+    show_title = family(rendered.model) == "o200k"
     for function in functions:
         text, saved = ts.function_signature(
             str(function.get("name", "")), function.get("description"), function.get("parameters"), show_title
@@ -216,7 +217,7 @@ def _system_sections(request: dict, rendered: Rendered, api: str) -> list[str]:
     sections = []
     functions = tool_functions(request)
     if functions:
-        sections.append(tools_section(functions, rendered, api))
+        sections.append(tools_section(functions, rendered))
         if api == "chat_completions" and family(rendered.model) == "harmony":
             rendered.add(HARMONY_CHAT_TOOLS_TOKENS, SYSTEM)
         if api == "responses" and family(rendered.model) != "harmony":

@@ -298,17 +298,33 @@ def test_the_hosted_web_search_tool_costs_a_fixed_definition_on_gpt4o_and_gpt41(
     )
 
 
-def test_the_responses_api_shows_the_parameters_title_under_the_description():
+def test_both_apis_show_the_parameters_title_under_the_description():
+    # Recorded in ../shared/data (dd-trace-py, openai-agents): gpt-4o billed 75 for an `add` tool whose
+    # parameters are titled `add_args`; without the title line the count was 71.
     parameters = {"title": "get_weather_args", "type": "object", "properties": {"city": {"type": "string"}}}
     text, _ = schema.function_signature("get_weather", "Weather.", parameters, show_title=True)
     assert text == "// Weather.\n// get_weather_args\ntype get_weather = (_: {\ncity?: string,\n}) => any;"
-    tool = {"type": "function", "name": "get_weather", "description": "Weather.", "parameters": parameters}
-    with_tool = tokens.count_request("responses", "gpt-4o", {"input": "Paris?", "tools": [tool]})
-    without_title = {**tool, "parameters": {k: v for k, v in parameters.items() if k != "title"}}
-    bare = tokens.count_request("responses", "gpt-4o", {"input": "Paris?", "tools": [without_title]})
-    untitled, _ = schema.function_signature("get_weather", "Weather.", without_title["parameters"])
+    untitled, _ = schema.function_signature("get_weather", "Weather.", {**parameters, "title": None}, True)
     shown = tokens.count_text(text, "o200k_base") - tokens.count_text(untitled, "o200k_base")
-    assert with_tool.prompt_tokens - bare.prompt_tokens == shown == 4
+    assert shown == 4
+    tool = {"type": "function", "name": "get_weather", "description": "Weather.", "parameters": parameters}
+    bare_tool = {**tool, "parameters": {k: v for k, v in parameters.items() if k != "title"}}
+    for api, request, bare in (
+        ("responses", {"input": "Paris?", "tools": [tool]}, {"input": "Paris?", "tools": [bare_tool]}),
+        (
+            "chat_completions",
+            {
+                "messages": [{"role": "user", "content": "Paris?"}],
+                "tools": [{"type": "function", "function": tool}],
+            },
+            {
+                "messages": [{"role": "user", "content": "Paris?"}],
+                "tools": [{"type": "function", "function": bare_tool}],
+            },
+        ),
+    ):
+        with_title = tokens.count_request(api, "gpt-4o", request).prompt_tokens
+        assert with_title - tokens.count_request(api, "gpt-4o", bare).prompt_tokens == shown, api
 
 
 def test_a_structured_outputs_format_beside_tools_shares_their_framing_in_chat_completions():
