@@ -4,7 +4,7 @@ count (and token ids, for the offline server's prefix cache).
 Each message is `<|im_start|>{header}<|im_sep|>{content}<|im_end|>`: 3 tokens of framing, the header's
 pieces (each tokenized on its own) and the content; the reply is primed with 3 more
 (`<|im_start|>assistant<|im_sep|>`; 2 on the gpt-5 family and the o-series, whose harmony format primes
-`<|start|>assistant`).
+`<|start|>assistant`). The search-preview models bill the messages' text alone (`bills_text_only`).
 """
 
 from __future__ import annotations
@@ -59,6 +59,21 @@ def primes_like_harmony(model: str) -> bool:
     return family(model) == "harmony" or (len(name) > 1 and name[0] == "o" and name[1].isdigit())
 
 
+def bills_text_only(model: str) -> bool:
+    """The search-preview models (gpt-4o-search-preview, gpt-4o-mini-search-preview) bill the messages'
+    text and nothing else: no framing, no priming (measured: pydantic-ai's two gpt-4o-search-preview
+    requests billed 11 and 12, their system and user texts' 6 + 5 and 6 + 6 tokens)."""
+    return "search-preview" in model.rsplit("/", 1)[-1]
+
+
+def _framing(rendered: Rendered) -> tuple[int, int]:
+    """Tokens of framing per message, and of the reply's priming."""
+    if bills_text_only(rendered.model):
+        return 0, 0
+    priming = HARMONY_PRIMING_REPLY if primes_like_harmony(rendered.model) else TOKENS_PRIMING_REPLY
+    return TOKENS_PER_MESSAGE, priming
+
+
 # Ids outside every vocabulary for the framing tokens and for extras, so they never equal a text token.
 IM_START, IM_SEP, IM_END, CHANNEL = 1 << 30, (1 << 30) + 1, (1 << 30) + 2, (1 << 30) + 3
 PLACEHOLDER = (1 << 30) + 16
@@ -69,21 +84,23 @@ def rendered_tokens(rendered: Rendered) -> list[int]:
     an extra's ids derived from its message so identical prompts give identical sequences.
     `len(rendered_tokens(r)) == count_rendered(r)`."""
     encoding = encoding_for_model(rendered.model)
+    framed, priming = _framing(rendered)
     tokens: list[int] = []
     for index, (header, content) in enumerate(rendered.messages):
-        tokens.append(IM_START)
-        for piece in header:
-            tokens.extend([CHANNEL] if piece == SPECIAL else _encode(piece, encoding))
-        tokens.append(IM_SEP)
+        if framed:
+            tokens.append(IM_START)
+            for piece in header:
+                tokens.extend([CHANNEL] if piece == SPECIAL else _encode(piece, encoding))
+            tokens.append(IM_SEP)
         body = list(_encode(content, encoding))
         extra = rendered.extras.get(index, 0)
         if extra < 0:
             del body[max(0, len(body) + extra) :]
         tokens.extend(body)
         tokens.extend(_placeholders(extra, index, content))
-        tokens.append(IM_END)
+        if framed:
+            tokens.append(IM_END)
     tokens.extend(_placeholders(rendered.extras.get(END, 0), END, ""))
-    priming = HARMONY_PRIMING_REPLY if primes_like_harmony(rendered.model) else TOKENS_PRIMING_REPLY
     return tokens + [IM_START, *_encode("assistant", encoding), IM_SEP][:priming]
 
 
@@ -105,9 +122,10 @@ def _placeholders(count: int, index: int, content: str) -> list[int]:
 def count_rendered(rendered: Rendered) -> int:
     """Prompt tokens of a rendered request."""
     encoding = encoding_for_model(rendered.model)
-    tokens = HARMONY_PRIMING_REPLY if primes_like_harmony(rendered.model) else TOKENS_PRIMING_REPLY
+    framed, tokens = _framing(rendered)
     tokens += rendered.extra_tokens
     for header, content in rendered.messages:
-        tokens += TOKENS_PER_MESSAGE + count_text(content, encoding)
-        tokens += sum(1 if piece == SPECIAL else count_text(piece, encoding) for piece in header)
+        tokens += count_text(content, encoding)
+        if framed:
+            tokens += framed + sum(1 if piece == SPECIAL else count_text(piece, encoding) for piece in header)
     return tokens

@@ -7,6 +7,8 @@ import pytest
 
 from agentloop import tokens
 from agentloop.tokens import schema
+from agentloop.tokens.chat import render_chat
+from agentloop.tokens.rendered import count_rendered, rendered_tokens
 
 WEATHER_TOOL = {
     "type": "function",
@@ -361,3 +363,19 @@ def test_a_compaction_item_stands_for_everything_before_it():
         tokens.count_request("responses", "gpt-4.1", {"input": after}).prompt_tokens,
         ("input[2]: a compaction item (the encrypted summary of the items before it)",),
     )
+
+
+def test_a_search_preview_model_bills_the_messages_text_alone():
+    # Recorded in ../shared/data (pydantic-ai): gpt-4o-search-preview billed 11 prompt tokens for these
+    # two messages, their texts' 6 + 5 tokens: no message framing, no reply priming.
+    messages = [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": "What day is today?"},
+    ]
+    request = {"messages": messages, "web_search_options": {"search_context_size": "low"}}
+    assert [tokens.count_text(m["content"], "o200k_base") for m in messages] == [6, 5]
+    assert tokens.count_request("chat_completions", "gpt-4o-search-preview", request).prompt_tokens == 11
+    framed = 11 + 2 * (3 + 1) + 3  # per message 3 of framing and its role; 3 to prime the reply
+    assert tokens.count_request("chat_completions", "gpt-4o", request).prompt_tokens == framed
+    rendered = render_chat({**request, "model": "gpt-4o-mini-search-preview"})
+    assert len(rendered_tokens(rendered)) == count_rendered(rendered) == 11
