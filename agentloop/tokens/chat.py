@@ -7,7 +7,8 @@
   (valid JSON re-serialized compactly); parallel calls are one call to `multi_tool_use.parallel`
   (separate messages on the gpt-5 family, on its commentary channel). A tool result is a message from
   `functions.NAME`. On the gpt-5 family an earlier answer is on the `final` channel.
-- A forced `tool_choice` (or `function_call`) adds `FORCED_FUNCTION_TOKENS` plus the name's tokens.
+- A forced `tool_choice` (or `function_call`) adds `FORCED_FUNCTION_TOKENS` plus the name's tokens; on the
+  gpt-5 family it adds nothing (the choice is enforced while sampling, not written into the prompt).
 - A `name` on a message extends its header (`role:name`).
 - Images: `media.image_tokens`; anything else that is not text is listed in `not_counted`.
 
@@ -236,6 +237,6 @@ def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
             calls.append({"function": legacy})
         rendered.messages.extend(_calls(calls, harmony))
     forced = forced_function(request)
-    if forced is not None:
+    if forced is not None and not harmony:
         rendered.add(FORCED_FUNCTION_TOKENS + count_text(forced, encoding_for_model(rendered.model)), END)
     return rendered

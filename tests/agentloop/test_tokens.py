@@ -10,7 +10,7 @@ from agentloop.tokens import schema
 from agentloop.tokens.chat import render_chat
 from agentloop.tokens.rendered import count_rendered, rendered_tokens
 
-WEATHER_TOOL = {
+WEATHER_TOOL: dict = {
     "type": "function",
     "function": {
         "name": "get_current_weather",
@@ -379,3 +379,24 @@ def test_a_search_preview_model_bills_the_messages_text_alone():
     assert tokens.count_request("chat_completions", "gpt-4o", request).prompt_tokens == framed
     rendered = render_chat({**request, "model": "gpt-4o-mini-search-preview"})
     assert len(rendered_tokens(rendered)) == count_rendered(rendered) == 11
+
+
+def test_a_forced_function_costs_its_name_and_seven_tokens_except_on_the_gpt5_family():
+    # Recorded in ../shared/data (pydantic-ai's tool-choice matrix): gpt-5-mini billed the same forcing
+    # `get_weather` as with `tool_choice: "auto"`, in Chat Completions and in the Responses API alike.
+    base = {"messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": [WEATHER_TOOL]}
+    forced = {**base, "tool_choice": {"type": "function", "function": {"name": "get_current_weather"}}}
+    name = tokens.count_text("get_current_weather", "o200k_base")
+
+    def extra(model: str, api: str = "chat_completions", request: dict = forced, plain: dict = base) -> int:
+        return (
+            tokens.count_request(api, model, request).prompt_tokens
+            - tokens.count_request(api, model, plain).prompt_tokens
+        )
+
+    assert extra("gpt-4o") == 7 + name
+    assert extra("gpt-5-mini") == 0
+    tool = {"type": "function", **WEATHER_TOOL["function"]}
+    responses_base = {"input": "Weather in Paris?", "tools": [tool]}
+    responses_forced = {**responses_base, "tool_choice": {"type": "function", "name": "get_current_weather"}}
+    assert extra("gpt-5-mini", "responses", responses_forced, responses_base) == 0
