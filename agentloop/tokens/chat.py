@@ -109,7 +109,11 @@ def tools_section(functions: list[dict], rendered: Rendered) -> str:
     show_title = family(rendered.model) == "o200k"
     for function in functions:
         text, saved = ts.function_signature(
-            str(function.get("name", "")), function.get("description"), function.get("parameters"), show_title
+            str(function.get("name", "")),
+            function.get("description"),
+            function.get("parameters"),
+            show_title,
+            family(rendered.model) == "harmony",
         )
         signatures.append(text)
         rendered.add(-saved, SYSTEM)

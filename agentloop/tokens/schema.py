@@ -147,10 +147,12 @@ class TypeScript:
 
 
 def function_signature(
-    name: str, description: Any, parameters: Any, show_title: bool = False
+    name: str, description: Any, parameters: Any, show_title: bool = False, show_description: bool = False
 ) -> tuple[str, int]:
-    """One function of a namespace, `type name = (_: {...}) => any;` under its description (and, with
-    `show_title`, the parameters' own title), and the tokens its merged line breaks save."""
+    """One function of a namespace, `type name = (_: {...}) => any;` under its description, and the tokens
+    its merged line breaks save. `show_title`: the parameters' own title under the description (the o200k
+    models); `show_description`: the parameters' own description as a comment line before their `{`, where
+    openai-harmony renders an object's description (the gpt-5 family)."""
     lines = comment_lines(description.strip()) if isinstance(description, str) and description.strip() else []
     title = parameters.get("title") if isinstance(parameters, dict) and show_title else None
     if isinstance(title, str) and title.strip():
@@ -160,7 +162,13 @@ def function_signature(
         lines.append(f"type {name} = () => any;")
         return "\n".join(lines), 0
     renderer = TypeScript(parameters)
-    lines.append(f"type {name} = (_: {renderer.object_of(parameters, 0)}) => any;")
+    own = parameters.get("description") if show_description else None
+    before = (
+        "".join(f"{line}\n" for line in comment_lines(own.strip()))
+        if isinstance(own, str) and own.strip()
+        else ""
+    )
+    lines.append(f"type {name} = (_: {before}{renderer.object_of(parameters, 0)}) => any;")
     return "\n".join(lines), renderer.saved
 
 

@@ -400,3 +400,27 @@ def test_a_forced_function_costs_its_name_and_seven_tokens_except_on_the_gpt5_fa
     responses_base = {"input": "Weather in Paris?", "tools": [tool]}
     responses_forced = {**responses_base, "tool_choice": {"type": "function", "name": "get_current_weather"}}
     assert extra("gpt-5-mini", "responses", responses_forced, responses_base) == 0
+
+
+def test_the_gpt5_family_shows_the_parameters_description_before_their_brace():
+    # openai-harmony renders an object's description as a comment line before its `{`. Recorded in
+    # ../shared/data (pydantic-ai's capability tools on gpt-5.2, 5.4, 5.6): without it, 13-14 tokens short.
+    parameters = {
+        "type": "object",
+        "description": "Typed arguments.",
+        "properties": {"id": {"type": "string"}},
+        "required": ["id"],
+    }
+    text, _ = schema.function_signature("load", None, parameters, show_description=True)
+    assert text == "type load = (_: // Typed arguments.\n{\nid: string,\n}) => any;"
+    tool = {"type": "function", "name": "load", "parameters": parameters}
+    bare = {**tool, "parameters": {k: v for k, v in parameters.items() if k != "description"}}
+
+    def count(model: str, chosen: dict) -> int:
+        return tokens.count_request("responses", model, {"input": "Go.", "tools": [chosen]}).prompt_tokens
+
+    assert count("gpt-5.2", tool) - count("gpt-5.2", bare) == tokens.count_text(
+        "// Typed arguments.\n", "o200k_base"
+    )
+    # Not shown on the o200k models: no request recorded there has parameters with a description.
+    assert count("gpt-4.1", tool) == count("gpt-4.1", bare)
