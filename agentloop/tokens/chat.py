@@ -9,7 +9,8 @@
   `functions.NAME`. On the gpt-5 family an earlier answer is on the `final` channel.
 - A forced `tool_choice` (or `function_call`) adds `FORCED_FUNCTION_TOKENS` plus the name's tokens; on the
   gpt-5 family it adds nothing (the choice is enforced while sampling, not written into the prompt).
-- A `name` on a message extends its header (`role:name`).
+- A `name` on a message extends its header (`role:name`). An earlier answer under a Structured Outputs
+  format adds `STRUCTURED_ANSWER_TOKENS`.
 - Images: `media.image_tokens`; anything else that is not text is listed in `not_counted`.
 
 The constants are measured on the bills in `../shared/data` (see tests/agentloop/test_tokens_real.py).
@@ -29,6 +30,10 @@ TOOLS_HEADER = "# Tools\n\n## functions\n\n"
 TOOLS_BLOCK_SAVES = 1  # the namespace block costs one token less than its text (measured)
 FORCED_FUNCTION_TOKENS = 7
 RESPONSE_FORMAT_TOKENS = 4  # against the section's text (measured)
+# An earlier answer in a request with a Structured Outputs format costs 4 more on the o200k models: the
+# answer was written in that format, and is rendered marked as such (measured: crewAI's three such
+# requests, each with one answer, were 4 short: ScoreOutput twice, SimpleOutput).
+STRUCTURED_ANSWER_TOKENS = 4
 # Chat Completions on the gpt-5 family adds a fixed block of tool instructions whenever function tools are
 # sent; the Responses API does not (measured: the same for every tool list).
 HARMONY_CHAT_TOOLS_TOKENS = 82
@@ -121,12 +126,20 @@ def tools_section(functions: list[dict], rendered: Rendered) -> str:
     return TOOLS_HEADER + ts.namespace("functions", signatures)
 
 
-def response_format_section(request: dict, rendered: Rendered, api: str = "chat_completions") -> str | None:
-    """A Structured Outputs format: its name, then its name, description and schema as compact JSON."""
+def structured_format(request: dict) -> dict | None:
+    """The `json_schema` of a Structured Outputs `response_format`, if the request asks for one."""
     response_format = request.get("response_format")
     if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
         return None
-    spec = response_format.get("json_schema") or {}
+    spec = response_format.get("json_schema")
+    return spec if isinstance(spec, dict) else {}
+
+
+def response_format_section(request: dict, rendered: Rendered, api: str = "chat_completions") -> str | None:
+    """A Structured Outputs format: its name, then its name, description and schema as compact JSON."""
+    spec = structured_format(request)
+    if spec is None:
+        return None
     name = str(spec.get("name", "response"))
     description = spec.get("description")
     comment = f"// {description}\n" if isinstance(description, str) and description else ""
@@ -192,6 +205,19 @@ def _system_sections(request: dict, rendered: Rendered, api: str) -> list[str]:
     return sections
 
 
+def _header(message: dict, role: str, rendered: Rendered, structured: bool) -> tuple[str, ...]:
+    """A message's header: its role (`role:name` with a name); an answer the model gave is on harmony's
+    `final` channel, and under a Structured Outputs format it carries `STRUCTURED_ANSWER_TOKENS` more."""
+    header = (role, f":{message['name']}") if message.get("name") else (role,)
+    if role != "assistant":
+        return header
+    if family(rendered.model) == "harmony":
+        return (*header, *HARMONY_FINAL)
+    if structured:
+        rendered.add(STRUCTURED_ANSWER_TOKENS)
+    return header
+
+
 def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
     """The prompt a Chat Completions request becomes (`api` "responses" for one converted from there)."""
     if not isinstance(request, dict):
@@ -211,6 +237,7 @@ def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
         rendered.messages.append((("system",), "\n\n".join(sections)))
         sections = []
     names: dict[str, str] = {}
+    structured = structured_format(request) is not None
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
             raise ValueError(f"messages[{i}]: must be an object")
@@ -232,10 +259,7 @@ def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
             rendered.messages.append((header, text))
             continue
         if text or not calls:
-            header = (role, f":{message['name']}") if message.get("name") else (role,)
-            if harmony and role == "assistant":  # an answer the model gave: <|channel|>final
-                header = (*header, *HARMONY_FINAL)
-            rendered.messages.append((header, text))
+            rendered.messages.append((_header(message, role, rendered, structured and bool(text)), text))
         legacy = message.get("function_call")
         if isinstance(legacy, dict):
             calls.append({"function": legacy})

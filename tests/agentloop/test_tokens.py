@@ -424,3 +424,35 @@ def test_the_gpt5_family_shows_the_parameters_description_before_their_brace():
     )
     # Not shown on the o200k models: no request recorded there has parameters with a description.
     assert count("gpt-4.1", tool) == count("gpt-4.1", bare)
+
+
+def test_an_earlier_answer_under_a_structured_outputs_format_costs_four_more():
+    # Recorded in ../shared/data (crewAI, test_output_pydantic_to_another_task): gpt-4o billed 276 for the
+    # first ScoreOutput request and 564 for the second, which holds the first answer `{"score":4}`; the
+    # rendered messages alone came to 560.
+    response_format = {
+        "type": "json_schema",
+        "json_schema": {"name": "ScoreOutput", "schema": {"type": "object"}},
+    }
+    first = [{"role": "system", "content": "Score titles."}, {"role": "user", "content": "Score 'Dune'."}]
+    second = [
+        *first,
+        {"role": "assistant", "content": '{"score":4}'},
+        {"role": "user", "content": "And 'Emma'?"},
+    ]
+
+    def count(messages: list[dict], **options: object) -> int:
+        return tokens.count_request(
+            "chat_completions", "gpt-4o", {"messages": messages, **options}
+        ).prompt_tokens
+
+    plain = count(second) - count(first)
+    assert (
+        count(second, response_format=response_format) - count(first, response_format=response_format)
+        == plain + 4
+    )
+    # An empty assistant message is no answer: no marker.
+    empty = [*first, {"role": "assistant", "content": ""}]
+    assert count(empty, response_format=response_format) - count(first, response_format=response_format) == (
+        count(empty) - count(first)
+    )
