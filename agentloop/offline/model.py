@@ -24,7 +24,8 @@ from typing import Any
 from agentloop.offline.cache import PromptCache
 from agentloop.offline.scripts import Script, ScriptTurn
 from agentloop.tokens import TOKENS_PER_TOOL_CALL, count_text, encoding_for_model, get_encoding
-from agentloop.tokens.chat import render_chat, rendered_tokens
+from agentloop.tokens.chat import render_chat
+from agentloop.tokens.rendered import rendered_tokens
 
 NO_SCRIPT_REPLY = "This offline server has no workload script whose system prompt matches this conversation."
 # Hidden reasoning per model call of a reasoning model, by reasoning effort.

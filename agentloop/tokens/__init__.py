@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentloop.tokens import responses
-from agentloop.tokens.chat import TOKENS_PRIMING_REPLY, Rendered, count_rendered, family, render_chat
+from agentloop.tokens.chat import render_chat
 from agentloop.tokens.encodings import (
     ProvisionError,
     count_text,
@@ -29,6 +29,7 @@ from agentloop.tokens.encodings import (
     provision_all,
     provision_encoding,
 )
+from agentloop.tokens.rendered import TOKENS_PRIMING_REPLY, Rendered, count_rendered, family
 
 __all__ = [
     "APIS",

@@ -1,8 +1,4 @@
-"""A Chat Completions request as OpenAI renders it for the model, and its prompt tokens.
-
-Each message is `<|im_start|>{header}<|im_sep|>{content}<|im_end|>`: 3 tokens of framing, the header's
-pieces (each tokenized on its own) and the content; the reply is primed with 3 more
-(`<|im_start|>assistant<|im_sep|>`; 2 on the gpt-5 family, whose harmony format primes `<|start|>assistant`).
+"""A Chat Completions request as OpenAI renders it for the model (`rendered` counts the result).
 
 - Tool definitions (`tools`, legacy `functions`, `custom` tools) and a Structured Outputs format join the
   first system or developer message after a blank line; a request without one gets a system message
@@ -11,8 +7,10 @@ pieces (each tokenized on its own) and the content; the reply is primed with 3 m
   (valid JSON re-serialized compactly); parallel calls are one call to `multi_tool_use.parallel`
   (separate messages on the gpt-5 family, on its commentary channel). A tool result is a message from
   `functions.NAME`. On the gpt-5 family an earlier answer is on the `final` channel.
-- A forced `tool_choice` (or `function_call`) adds `FORCED_FUNCTION_TOKENS` plus the name's tokens.
-- A `name` on a message extends its header (`role:name`).
+- A forced `tool_choice` (or `function_call`) adds `FORCED_FUNCTION_TOKENS` plus the name's tokens; on the
+  gpt-5 family it adds nothing (the choice is enforced while sampling, not written into the prompt).
+- A `name` on a message extends its header (`role:name`). An earlier answer under a Structured Outputs
+  format adds `STRUCTURED_ANSWER_TOKENS`.
 - Images: `media.image_tokens`; anything else that is not text is listed in `not_counted`.
 
 The constants are measured on the bills in `../shared/data` (see tests/agentloop/test_tokens_real.py).
@@ -21,22 +19,21 @@ The constants are measured on the bills in `../shared/data` (see tests/agentloop
 from __future__ import annotations
 
 import json
-import zlib
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from agentloop.tokens import media
 from agentloop.tokens import schema as ts
-from agentloop.tokens.encodings import count_text, encoding_for_model, get_encoding
+from agentloop.tokens.encodings import count_text, encoding_for_model
+from agentloop.tokens.rendered import END, SPECIAL, SYSTEM, Rendered, family
 
-TOKENS_PER_MESSAGE = 3
-TOKENS_PRIMING_REPLY = 3
-HARMONY_PRIMING_REPLY = 2
 TOOLS_HEADER = "# Tools\n\n## functions\n\n"
 TOOLS_BLOCK_SAVES = 1  # the namespace block costs one token less than its text (measured)
 FORCED_FUNCTION_TOKENS = 7
 RESPONSE_FORMAT_TOKENS = 4  # against the section's text (measured)
+# An earlier answer in a request with a Structured Outputs format costs 4 more on the o200k models: the
+# answer was written in that format, and is rendered marked as such (measured: crewAI's three such
+# requests, each with one answer, were 4 short: ScoreOutput twice, SimpleOutput).
+STRUCTURED_ANSWER_TOKENS = 4
 # Chat Completions on the gpt-5 family adds a fixed block of tool instructions whenever function tools are
 # sent; the Responses API does not (measured: the same for every tool list).
 HARMONY_CHAT_TOOLS_TOKENS = 82
@@ -44,45 +41,11 @@ HARMONY_INSTRUCTIONS = "# Instructions\n\n"
 # The Responses API renders tools and formats a little shorter than Chat Completions (measured).
 RESPONSES_TOOLS_SAVE = 6
 RESPONSES_FORMAT_SAVE = 7
-SPECIAL = "\x00"  # a header piece that is one special token (harmony's <|channel|>)
 HARMONY_CALL = (SPECIAL, "commentary")  # assistant<|channel|>commentary to=functions.NAME
 HARMONY_RESULT = (SPECIAL, "commentary")  # functions.NAME<|channel|>commentary
 HARMONY_FINAL = (SPECIAL, "final")  # assistant<|channel|>final
 TEXT_PARTS = ("text", "input_text", "output_text")
 IMAGE_PARTS = ("image_url", "input_image")
-
-
-SYSTEM = -2  # `Rendered.extras` key while rendering: the system message that receives the sections
-END = -1  # `Rendered.extras` key for tokens after the last message (a forced tool choice)
-
-
-@dataclass
-class Rendered:
-    """The rendered prompt: per message its header pieces and content, plus what is not text."""
-
-    model: str
-    messages: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
-    # Tokens that are not the messages' text, by message index (END: after the last one): images by
-    # formula, a forced tool choice, the measured costs of tool and format blocks.
-    extras: dict[int, int] = field(default_factory=dict)
-    not_counted: list[str] = field(default_factory=list)
-
-    def add(self, tokens: int, at: int | None = None) -> None:
-        """Extra tokens in message `at` (default: the next message to be rendered)."""
-        index = len(self.messages) if at is None else at
-        self.extras[index] = self.extras.get(index, 0) + tokens
-
-    @property
-    def extra_tokens(self) -> int:
-        return sum(self.extras.values())
-
-
-def family(model: str) -> str:
-    """`cl100k` (gpt-4, gpt-3.5), `harmony` (gpt-5 and later) or `o200k` (gpt-4o, gpt-4.1, o-series)."""
-    if encoding_for_model(model) == "cl100k_base":
-        return "cl100k"
-    name = model.rsplit("/", 1)[-1]
-    return "harmony" if name.startswith(("gpt-5", "gpt-6")) else "o200k"
 
 
 def arguments_text(arguments: Any) -> str:
@@ -144,13 +107,18 @@ def tool_functions(request: dict) -> list[dict]:
     return functions
 
 
-def tools_section(functions: list[dict], rendered: Rendered, api: str = "chat_completions") -> str:
+def tools_section(functions: list[dict], rendered: Rendered) -> str:
     signatures = []
-    # The Responses API shows the parameters' title under the description on the o200k models (measured).
-    show_title = api == "responses" and family(rendered.model) == "o200k"
+    # Both APIs show the parameters' title under the description on the o200k models (measured: every
+    # titled parameters object in ../shared/data was short by its title's tokens without it).
+    show_title = family(rendered.model) == "o200k"
     for function in functions:
         text, saved = ts.function_signature(
-            str(function.get("name", "")), function.get("description"), function.get("parameters"), show_title
+            str(function.get("name", "")),
+            function.get("description"),
+            function.get("parameters"),
+            show_title,
+            family(rendered.model) == "harmony",
         )
         signatures.append(text)
         rendered.add(-saved, SYSTEM)
@@ -158,12 +126,20 @@ def tools_section(functions: list[dict], rendered: Rendered, api: str = "chat_co
     return TOOLS_HEADER + ts.namespace("functions", signatures)
 
 
-def response_format_section(request: dict, rendered: Rendered, api: str = "chat_completions") -> str | None:
-    """A Structured Outputs format: its name, then its name, description and schema as compact JSON."""
+def structured_format(request: dict) -> dict | None:
+    """The `json_schema` of a Structured Outputs `response_format`, if the request asks for one."""
     response_format = request.get("response_format")
     if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
         return None
-    spec = response_format.get("json_schema") or {}
+    spec = response_format.get("json_schema")
+    return spec if isinstance(spec, dict) else {}
+
+
+def response_format_section(request: dict, rendered: Rendered, api: str = "chat_completions") -> str | None:
+    """A Structured Outputs format: its name, then its name, description and schema as compact JSON."""
+    spec = structured_format(request)
+    if spec is None:
+        return None
     name = str(spec.get("name", "response"))
     description = spec.get("description")
     comment = f"// {description}\n" if isinstance(description, str) and description else ""
@@ -216,7 +192,7 @@ def _system_sections(request: dict, rendered: Rendered, api: str) -> list[str]:
     sections = []
     functions = tool_functions(request)
     if functions:
-        sections.append(tools_section(functions, rendered, api))
+        sections.append(tools_section(functions, rendered))
         if api == "chat_completions" and family(rendered.model) == "harmony":
             rendered.add(HARMONY_CHAT_TOOLS_TOKENS, SYSTEM)
         if api == "responses" and family(rendered.model) != "harmony":
@@ -227,6 +203,19 @@ def _system_sections(request: dict, rendered: Rendered, api: str) -> list[str]:
         if api == "responses":
             rendered.add(-RESPONSES_FORMAT_SAVE, SYSTEM)
     return sections
+
+
+def _header(message: dict, role: str, rendered: Rendered, structured: bool) -> tuple[str, ...]:
+    """A message's header: its role (`role:name` with a name); an answer the model gave is on harmony's
+    `final` channel, and under a Structured Outputs format it carries `STRUCTURED_ANSWER_TOKENS` more."""
+    header = (role, f":{message['name']}") if message.get("name") else (role,)
+    if role != "assistant":
+        return header
+    if family(rendered.model) == "harmony":
+        return (*header, *HARMONY_FINAL)
+    if structured:
+        rendered.add(STRUCTURED_ANSWER_TOKENS)
+    return header
 
 
 def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
@@ -248,6 +237,7 @@ def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
         rendered.messages.append((("system",), "\n\n".join(sections)))
         sections = []
     names: dict[str, str] = {}
+    structured = structured_format(request) is not None
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
             raise ValueError(f"messages[{i}]: must be an object")
@@ -269,75 +259,12 @@ def render_chat(request: dict, api: str = "chat_completions") -> Rendered:
             rendered.messages.append((header, text))
             continue
         if text or not calls:
-            header = (role, f":{message['name']}") if message.get("name") else (role,)
-            if harmony and role == "assistant":  # an answer the model gave: <|channel|>final
-                header = (*header, *HARMONY_FINAL)
-            rendered.messages.append((header, text))
+            rendered.messages.append((_header(message, role, rendered, structured and bool(text)), text))
         legacy = message.get("function_call")
         if isinstance(legacy, dict):
             calls.append({"function": legacy})
         rendered.messages.extend(_calls(calls, harmony))
     forced = forced_function(request)
-    if forced is not None:
+    if forced is not None and not harmony:
         rendered.add(FORCED_FUNCTION_TOKENS + count_text(forced, encoding_for_model(rendered.model)), END)
     return rendered
-
-
-def primes_like_harmony(model: str) -> bool:
-    """The gpt-5 family and the o-series reasoning models prime the reply with 2 tokens, not 3."""
-    name = model.rsplit("/", 1)[-1]
-    return family(model) == "harmony" or (len(name) > 1 and name[0] == "o" and name[1].isdigit())
-
-
-# Ids outside every vocabulary for the framing tokens and for extras, so they never equal a text token.
-IM_START, IM_SEP, IM_END, CHANNEL = 1 << 30, (1 << 30) + 1, (1 << 30) + 2, (1 << 30) + 3
-PLACEHOLDER = (1 << 30) + 16
-
-
-def rendered_tokens(rendered: Rendered) -> list[int]:
-    """The prompt as token ids, for the prefix cache: framing and extras as ids no text can produce,
-    an extra's ids derived from its message so identical prompts give identical sequences.
-    `len(rendered_tokens(r)) == count_rendered(r)`."""
-    encoding = encoding_for_model(rendered.model)
-    tokens: list[int] = []
-    for index, (header, content) in enumerate(rendered.messages):
-        tokens.append(IM_START)
-        for piece in header:
-            tokens.extend([CHANNEL] if piece == SPECIAL else _encode(piece, encoding))
-        tokens.append(IM_SEP)
-        body = list(_encode(content, encoding))
-        extra = rendered.extras.get(index, 0)
-        if extra < 0:
-            del body[max(0, len(body) + extra) :]
-        tokens.extend(body)
-        tokens.extend(_placeholders(extra, index, content))
-        tokens.append(IM_END)
-    tokens.extend(_placeholders(rendered.extras.get(END, 0), END, ""))
-    priming = HARMONY_PRIMING_REPLY if primes_like_harmony(rendered.model) else TOKENS_PRIMING_REPLY
-    return tokens + [IM_START, *_encode("assistant", encoding), IM_SEP][:priming]
-
-
-@lru_cache(maxsize=1024)
-def _encode(text: str, encoding: str) -> tuple[int, ...]:
-    """A text's token ids; memoised, since a conversation re-sends the same system prompt and tools."""
-    tokenizer = get_encoding(encoding)
-    try:
-        return tuple(tokenizer.encode_ordinary(text))
-    except UnicodeEncodeError:  # a lone surrogate: counted as the replacement character it becomes
-        return tuple(tokenizer.encode_ordinary(text.encode("utf-8", "replace").decode()))
-
-
-def _placeholders(count: int, index: int, content: str) -> list[int]:
-    seed = zlib.crc32(f"{index}:{content[:64]}".encode("utf-8", "replace")) & 0xFFFF
-    return [PLACEHOLDER + seed + i for i in range(max(0, count))]
-
-
-def count_rendered(rendered: Rendered) -> int:
-    """Prompt tokens of a rendered request."""
-    encoding = encoding_for_model(rendered.model)
-    tokens = HARMONY_PRIMING_REPLY if primes_like_harmony(rendered.model) else TOKENS_PRIMING_REPLY
-    tokens += rendered.extra_tokens
-    for header, content in rendered.messages:
-        tokens += TOKENS_PER_MESSAGE + count_text(content, encoding)
-        tokens += sum(1 if piece == SPECIAL else count_text(piece, encoding) for piece in header)
-    return tokens

@@ -2,8 +2,11 @@
 
 Function parameters reach the model as TypeScript-like types inside a `namespace functions { ... }` block
 (OpenAI's `openai-harmony` package publishes the same layout for gpt-oss): one property per line, its
-title and description as `//` comment lines above it, `?` marks an optional property, `// default: X`
-follows one with a default, enums and `anyOf` are unions, `$ref` is resolved against `$defs`.
+title and description as `//` comment lines above it (an empty `//` line between the two), `?` marks an
+optional property, `// default: X` follows one with a default, enums and `anyOf` are unions, `$ref` is
+resolved against `$defs`. A nested object's lines are not indented, and an array of objects is `Array<`,
+the object (under its own title and description) and `>` on lines of their own: the layout of the
+function definitions in ChatGPT's published system prompts (canvas's `updates: Array<` ... `>`).
 A Structured Outputs format is shown as compact JSON instead (`response_format_json`).
 
 Measured against OpenAI's bills (`../shared/data`): the first property line of an object costs one token
@@ -17,7 +20,6 @@ import json
 from typing import Any
 
 Schema = dict[str, Any]
-INDENT = "    "  # a nested object's lines, and its closing brace, are indented one step deeper
 MAX_DEPTH = 32  # a schema deeper than this (or a $ref cycle) renders as `any` past it
 SCALARS = {"string": "string", "number": "number", "integer": "number", "boolean": "boolean", "null": "null"}
 # Keywords a Structured Outputs schema loses before the model reads it: what the constrained decoder
@@ -40,11 +42,22 @@ HIDDEN_KEYWORDS = frozenset(
 )
 
 
-def comment_lines(text: str, indent: str = "") -> list[str]:
+def comment_lines(text: str) -> list[str]:
     """`// line` for each line of `text` (a multi-line description stays one comment per line), each
     line stripped of its own indentation: a docstring's `    Args:` reaches the model as `// Args:`
     (measured on OpenAI's bills: exact on every multi-line description in ../shared/data that way)."""
-    return [f"{indent}// {line.strip()}".rstrip() for line in text.split("\n")]
+    return [f"// {line.strip()}".rstrip() for line in text.split("\n")]
+
+
+def comments_of(schema: Schema) -> list[str]:
+    """A schema's title and description as comment lines, an empty `//` line between the two (as
+    openai-harmony renders them; invisible on o200k, where `//\n//` is one token, measured on cl100k)."""
+    texts = [text for text in (schema.get("title"), schema.get("description")) if isinstance(text, str)]
+    texts = [text for text in texts if text]
+    lines = comment_lines(texts[0]) if texts else []
+    if len(texts) == 2:
+        lines += ["//", *comment_lines(texts[1])]
+    return lines
 
 
 def literal(value: Any) -> str:
@@ -71,7 +84,7 @@ class TypeScript:
                 return self.resolve(merged, depth + 1)
         return schema
 
-    def type_of(self, schema: Any, indent: str, depth: int = 0) -> str:
+    def type_of(self, schema: Any, depth: int = 0) -> str:
         """The TypeScript type of a (sub)schema."""
         if not isinstance(schema, dict) or depth >= MAX_DEPTH:
             return "any"
@@ -82,18 +95,22 @@ class TypeScript:
             return " | ".join(literal(value) for value in schema["enum"])
         for key in ("anyOf", "oneOf"):
             if isinstance(schema.get(key), list) and schema[key]:
-                return " | ".join(self.type_of(option, indent, depth + 1) for option in schema[key])
+                return " | ".join(self.type_of(option, depth + 1) for option in schema[key])
         kind = schema.get("type")
         if isinstance(kind, list):
-            return " | ".join(self.type_of({**schema, "type": one}, indent, depth + 1) for one in kind)
+            return " | ".join(self.type_of({**schema, "type": one}, depth + 1) for one in kind)
         if kind == "object" or (kind is None and isinstance(schema.get("properties"), dict)):
-            return self.object_of(schema, indent, depth)
+            return self.object_of(schema, depth)
         if kind == "array":
             items = schema.get("items")
             if not isinstance(items, dict):
                 return "any[]"
-            inner = self.type_of(items, indent, depth + 1)
-            return f"({inner})[]" if self.is_union(items, depth + 1) else f"{inner}[]"
+            inner = self.type_of(items, depth + 1)
+            if self.is_union(items, depth + 1):
+                return f"({inner})[]"
+            if inner.startswith("{"):  # an object: under its own comments, between `Array<` and `>`
+                return "\n".join(["Array<", *comments_of(self.resolve(items, depth + 1)), inner, ">"])
+            return f"{inner}[]"
         return SCALARS.get(kind, "any") if isinstance(kind, str) else "any"
 
     def is_union(self, schema: Schema, depth: int) -> bool:
@@ -107,7 +124,7 @@ class TypeScript:
             return True
         return isinstance(schema.get("type"), list) and len(schema["type"]) > 1
 
-    def object_of(self, schema: Schema, indent: str, depth: int) -> str:
+    def object_of(self, schema: Schema, depth: int) -> str:
         """`{ ... }` with one line per property (and its comments); `object` when it has none."""
         properties = schema.get("properties")
         if not isinstance(properties, dict) or not properties:
@@ -116,29 +133,26 @@ class TypeScript:
         lines = ["{"]
         for position, (name, prop) in enumerate(properties.items()):
             prop = self.resolve(prop, depth) if isinstance(prop, dict) else {}
-            comments = [
-                text
-                for text in (prop.get("title"), prop.get("description"))
-                if isinstance(text, str) and text
-            ]
-            for text in comments:
-                lines.extend(comment_lines(text, indent))
+            comments = comments_of(prop)
+            lines.extend(comments)
             if position == 0 and not comments:
                 self.saved += 1
             optional = "" if name in required else "?"
-            line = f"{indent}{name}{optional}: {self.type_of(prop, indent + INDENT, depth + 1)},"
+            line = f"{name}{optional}: {self.type_of(prop, depth + 1)},"
             if "default" in prop:
                 line += f" // default: {literal(prop['default'])}"
             lines.append(line)
-        lines.append(f"{indent}}}")
+        lines.append("}")
         return "\n".join(lines)
 
 
 def function_signature(
-    name: str, description: Any, parameters: Any, show_title: bool = False
+    name: str, description: Any, parameters: Any, show_title: bool = False, show_description: bool = False
 ) -> tuple[str, int]:
-    """One function of a namespace, `type name = (_: {...}) => any;` under its description (and, with
-    `show_title`, the parameters' own title), and the tokens its merged line breaks save."""
+    """One function of a namespace, `type name = (_: {...}) => any;` under its description, and the tokens
+    its merged line breaks save. `show_title`: the parameters' own title under the description (the o200k
+    models); `show_description`: the parameters' own description as a comment line before their `{`, where
+    openai-harmony renders an object's description (the gpt-5 family)."""
     lines = comment_lines(description.strip()) if isinstance(description, str) and description.strip() else []
     title = parameters.get("title") if isinstance(parameters, dict) and show_title else None
     if isinstance(title, str) and title.strip():
@@ -148,7 +162,13 @@ def function_signature(
         lines.append(f"type {name} = () => any;")
         return "\n".join(lines), 0
     renderer = TypeScript(parameters)
-    lines.append(f"type {name} = (_: {renderer.object_of(parameters, '', 0)}) => any;")
+    own = parameters.get("description") if show_description else None
+    before = (
+        "".join(f"{line}\n" for line in comment_lines(own.strip()))
+        if isinstance(own, str) and own.strip()
+        else ""
+    )
+    lines.append(f"type {name} = (_: {before}{renderer.object_of(parameters, 0)}) => any;")
     return "\n".join(lines), renderer.saved
 
 

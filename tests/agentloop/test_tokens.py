@@ -7,8 +7,10 @@ import pytest
 
 from agentloop import tokens
 from agentloop.tokens import schema
+from agentloop.tokens.chat import render_chat
+from agentloop.tokens.rendered import count_rendered, rendered_tokens
 
-WEATHER_TOOL = {
+WEATHER_TOOL: dict = {
     "type": "function",
     "function": {
         "name": "get_current_weather",
@@ -220,13 +222,16 @@ def test_a_structured_outputs_request_counts_what_openai_billed():
     assert counted.prompt_tokens == (3 + 1 + 27 + 4) + 14 + 3 == 52
 
 
-def test_a_nested_object_is_indented_as_openai_harmony_renders_it():
+def test_an_array_of_objects_is_an_array_block_and_nested_lines_are_not_indented():
+    # ChatGPT's published prompts show `updates: Array<` / `{` ... `}` / `>` with the object's lines
+    # unindented; the item object's own title sits above its `{` like a property's comments.
     parameters = {
         "type": "object",
         "properties": {
             "steps": {
                 "type": "array",
                 "items": {
+                    "title": "Step",
                     "type": "object",
                     "properties": {
                         "n": {"type": "integer", "description": "Step number"},
@@ -235,6 +240,7 @@ def test_a_nested_object_is_indented_as_openai_harmony_renders_it():
                     "required": ["n", "tool"],
                 },
             },
+            "where": {"type": "object", "properties": {"city": {"type": "string"}}},
             "tags": {"type": "array", "items": {"enum": ["a", "b"]}},
         },
         "required": ["steps"],
@@ -242,14 +248,35 @@ def test_a_nested_object_is_indented_as_openai_harmony_renders_it():
     text, _ = schema.function_signature("plan", None, parameters)
     assert text == (
         "type plan = (_: {\n"
-        "steps: {\n"
-        "    // Step number\n"
-        "    n: number,\n"
-        "    tool: string | null,\n"
-        "    }[],\n"
+        "steps: Array<\n"
+        "// Step\n"
+        "{\n"
+        "// Step number\n"
+        "n: number,\n"
+        "tool: string | null,\n"
+        "}\n"
+        ">,\n"
+        "where?: {\n"
+        "city?: string,\n"
+        "},\n"
         'tags?: ("a" | "b")[],\n'
         "}) => any;"
     )
+
+
+def test_a_title_and_a_description_are_parted_by_an_empty_comment_line():
+    # openai-harmony's layout. On o200k `//\n//` is one token, so only cl100k's bills show it: crewAI's
+    # gpt-4-0125-preview delegation tools (six titled, described properties) were 6 tokens short without.
+    parameters = {
+        "type": "object",
+        "properties": {"task": {"title": "Task", "description": "The task to delegate", "type": "string"}},
+        "required": ["task"],
+    }
+    text, _ = schema.function_signature("delegate", None, parameters)
+    assert text == "type delegate = (_: {\n// Task\n//\n// The task to delegate\ntask: string,\n}) => any;"
+    without = text.replace("//\n// The", "// The")
+    assert tokens.count_text(text, "o200k_base") == tokens.count_text(without, "o200k_base")
+    assert tokens.count_text(text, "cl100k_base") == tokens.count_text(without, "cl100k_base") + 1
 
 
 def test_a_docstring_description_loses_each_line_s_indentation():
@@ -273,17 +300,33 @@ def test_the_hosted_web_search_tool_costs_a_fixed_definition_on_gpt4o_and_gpt41(
     )
 
 
-def test_the_responses_api_shows_the_parameters_title_under_the_description():
+def test_both_apis_show_the_parameters_title_under_the_description():
+    # Recorded in ../shared/data (dd-trace-py, openai-agents): gpt-4o billed 75 for an `add` tool whose
+    # parameters are titled `add_args`; without the title line the count was 71.
     parameters = {"title": "get_weather_args", "type": "object", "properties": {"city": {"type": "string"}}}
     text, _ = schema.function_signature("get_weather", "Weather.", parameters, show_title=True)
     assert text == "// Weather.\n// get_weather_args\ntype get_weather = (_: {\ncity?: string,\n}) => any;"
-    tool = {"type": "function", "name": "get_weather", "description": "Weather.", "parameters": parameters}
-    with_tool = tokens.count_request("responses", "gpt-4o", {"input": "Paris?", "tools": [tool]})
-    without_title = {**tool, "parameters": {k: v for k, v in parameters.items() if k != "title"}}
-    bare = tokens.count_request("responses", "gpt-4o", {"input": "Paris?", "tools": [without_title]})
-    untitled, _ = schema.function_signature("get_weather", "Weather.", without_title["parameters"])
+    untitled, _ = schema.function_signature("get_weather", "Weather.", {**parameters, "title": None}, True)
     shown = tokens.count_text(text, "o200k_base") - tokens.count_text(untitled, "o200k_base")
-    assert with_tool.prompt_tokens - bare.prompt_tokens == shown == 4
+    assert shown == 4
+    tool = {"type": "function", "name": "get_weather", "description": "Weather.", "parameters": parameters}
+    bare_tool = {**tool, "parameters": {k: v for k, v in parameters.items() if k != "title"}}
+    for api, request, bare in (
+        ("responses", {"input": "Paris?", "tools": [tool]}, {"input": "Paris?", "tools": [bare_tool]}),
+        (
+            "chat_completions",
+            {
+                "messages": [{"role": "user", "content": "Paris?"}],
+                "tools": [{"type": "function", "function": tool}],
+            },
+            {
+                "messages": [{"role": "user", "content": "Paris?"}],
+                "tools": [{"type": "function", "function": bare_tool}],
+            },
+        ),
+    ):
+        with_title = tokens.count_request(api, "gpt-4o", request).prompt_tokens
+        assert with_title - tokens.count_request(api, "gpt-4o", bare).prompt_tokens == shown, api
 
 
 def test_a_structured_outputs_format_beside_tools_shares_their_framing_in_chat_completions():
@@ -319,4 +362,97 @@ def test_a_compaction_item_stands_for_everything_before_it():
     assert compacted == tokens.RequestCount(
         tokens.count_request("responses", "gpt-4.1", {"input": after}).prompt_tokens,
         ("input[2]: a compaction item (the encrypted summary of the items before it)",),
+    )
+
+
+def test_a_search_preview_model_bills_the_messages_text_alone():
+    # Recorded in ../shared/data (pydantic-ai): gpt-4o-search-preview billed 11 prompt tokens for these
+    # two messages, their texts' 6 + 5 tokens: no message framing, no reply priming.
+    messages = [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": "What day is today?"},
+    ]
+    request = {"messages": messages, "web_search_options": {"search_context_size": "low"}}
+    assert [tokens.count_text(m["content"], "o200k_base") for m in messages] == [6, 5]
+    assert tokens.count_request("chat_completions", "gpt-4o-search-preview", request).prompt_tokens == 11
+    framed = 11 + 2 * (3 + 1) + 3  # per message 3 of framing and its role; 3 to prime the reply
+    assert tokens.count_request("chat_completions", "gpt-4o", request).prompt_tokens == framed
+    rendered = render_chat({**request, "model": "gpt-4o-mini-search-preview"})
+    assert len(rendered_tokens(rendered)) == count_rendered(rendered) == 11
+
+
+def test_a_forced_function_costs_its_name_and_seven_tokens_except_on_the_gpt5_family():
+    # Recorded in ../shared/data (pydantic-ai's tool-choice matrix): gpt-5-mini billed the same forcing
+    # `get_weather` as with `tool_choice: "auto"`, in Chat Completions and in the Responses API alike.
+    base = {"messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": [WEATHER_TOOL]}
+    forced = {**base, "tool_choice": {"type": "function", "function": {"name": "get_current_weather"}}}
+    name = tokens.count_text("get_current_weather", "o200k_base")
+
+    def extra(model: str, api: str = "chat_completions", request: dict = forced, plain: dict = base) -> int:
+        return (
+            tokens.count_request(api, model, request).prompt_tokens
+            - tokens.count_request(api, model, plain).prompt_tokens
+        )
+
+    assert extra("gpt-4o") == 7 + name
+    assert extra("gpt-5-mini") == 0
+    tool = {"type": "function", **WEATHER_TOOL["function"]}
+    responses_base = {"input": "Weather in Paris?", "tools": [tool]}
+    responses_forced = {**responses_base, "tool_choice": {"type": "function", "name": "get_current_weather"}}
+    assert extra("gpt-5-mini", "responses", responses_forced, responses_base) == 0
+
+
+def test_the_gpt5_family_shows_the_parameters_description_before_their_brace():
+    # openai-harmony renders an object's description as a comment line before its `{`. Recorded in
+    # ../shared/data (pydantic-ai's capability tools on gpt-5.2, 5.4, 5.6): without it, 13-14 tokens short.
+    parameters = {
+        "type": "object",
+        "description": "Typed arguments.",
+        "properties": {"id": {"type": "string"}},
+        "required": ["id"],
+    }
+    text, _ = schema.function_signature("load", None, parameters, show_description=True)
+    assert text == "type load = (_: // Typed arguments.\n{\nid: string,\n}) => any;"
+    tool = {"type": "function", "name": "load", "parameters": parameters}
+    bare = {**tool, "parameters": {k: v for k, v in parameters.items() if k != "description"}}
+
+    def count(model: str, chosen: dict) -> int:
+        return tokens.count_request("responses", model, {"input": "Go.", "tools": [chosen]}).prompt_tokens
+
+    assert count("gpt-5.2", tool) - count("gpt-5.2", bare) == tokens.count_text(
+        "// Typed arguments.\n", "o200k_base"
+    )
+    # Not shown on the o200k models: no request recorded there has parameters with a description.
+    assert count("gpt-4.1", tool) == count("gpt-4.1", bare)
+
+
+def test_an_earlier_answer_under_a_structured_outputs_format_costs_four_more():
+    # Recorded in ../shared/data (crewAI, test_output_pydantic_to_another_task): gpt-4o billed 276 for the
+    # first ScoreOutput request and 564 for the second, which holds the first answer `{"score":4}`; the
+    # rendered messages alone came to 560.
+    response_format = {
+        "type": "json_schema",
+        "json_schema": {"name": "ScoreOutput", "schema": {"type": "object"}},
+    }
+    first = [{"role": "system", "content": "Score titles."}, {"role": "user", "content": "Score 'Dune'."}]
+    second = [
+        *first,
+        {"role": "assistant", "content": '{"score":4}'},
+        {"role": "user", "content": "And 'Emma'?"},
+    ]
+
+    def count(messages: list[dict], **options: object) -> int:
+        return tokens.count_request(
+            "chat_completions", "gpt-4o", {"messages": messages, **options}
+        ).prompt_tokens
+
+    plain = count(second) - count(first)
+    assert (
+        count(second, response_format=response_format) - count(first, response_format=response_format)
+        == plain + 4
+    )
+    # An empty assistant message is no answer: no marker.
+    empty = [*first, {"role": "assistant", "content": ""}]
+    assert count(empty, response_format=response_format) - count(first, response_format=response_format) == (
+        count(empty) - count(first)
     )
