@@ -56,69 +56,61 @@ def wait_for(port: int, timeout: float = 15.0) -> None:
     raise SystemExit(f"the offline server did not start on port {port}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, default=300)
-    args = parser.parse_args()
+USER = "Do you ship to Norway?"  # no scripted turn: the server answers with a plain reply, one call
+Times = dict[tuple[str, bool], list[float]]
+
+
+def time_calls(base_url: str, calls: int) -> Times:
+    """Seconds per call, bare SDK and loop, not streamed and streamed, interleaved."""
     script = bundled_scripts()[0]
-    user = "Do you ship to Norway?"  # no scripted turn: the server answers with a plain reply, one call
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "agentloop.offline", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    bare_client = openai.OpenAI(api_key="offline", base_url=base_url, max_retries=2, timeout=60)
+    agent = Agent(
+        openai.OpenAI(api_key="offline", base_url=base_url),
+        script.model,
+        system=script.system,
+        tools=script.registry(),
+        prices=Prices(),
     )
-    try:
-        wait_for(port)
-        base_url = f"http://127.0.0.1:{port}/v1"
-        bare_client = openai.OpenAI(api_key="offline", base_url=base_url, max_retries=2, timeout=60)
-        agent = Agent(
-            openai.OpenAI(api_key="offline", base_url=base_url),
-            script.model,
-            system=script.system,
-            tools=script.registry(),
-            prices=Prices(),
-        )
-        system = [{"role": "system", "content": script.system}]
-        # The request as the loop sends it: a JSON body, not the SDK's typed parameters.
-        request: dict[str, Any] = {
-            "model": script.model,
-            "messages": [*system, {"role": "user", "content": user}],
-            "tools": agent.tool_definitions,
-        }
+    system = [{"role": "system", "content": script.system}]
+    # The request as the loop sends it: a JSON body, not the SDK's typed parameters.
+    request: dict[str, Any] = {
+        "model": script.model,
+        "messages": [*system, {"role": "user", "content": USER}],
+        "tools": agent.tool_definitions,
+    }
 
-        def bare(stream: bool) -> float:
-            began = time.perf_counter()
-            if stream:
-                streamed = {**request, "stream": True, "stream_options": {"include_usage": True}}
-                for _ in bare_client.chat.completions.create(**streamed):
-                    pass
-            else:
-                bare_client.chat.completions.create(**request)
-            return time.perf_counter() - began
+    def bare(stream: bool) -> float:
+        began = time.perf_counter()
+        if stream:
+            streamed = {**request, "stream": True, "stream_options": {"include_usage": True}}
+            for _ in bare_client.chat.completions.create(**streamed):
+                pass
+        else:
+            bare_client.chat.completions.create(**request)
+        return time.perf_counter() - began
 
-        def loop(stream: bool) -> float:
-            agent.history = History(agent.model, system)
-            agent.turns_completed = 0
-            agent.calls.clear()
-            began = time.perf_counter()
-            agent.send(user, on_text=(lambda piece: None) if stream else None)
-            return time.perf_counter() - began
+    def loop(stream: bool) -> float:
+        agent.history = History(agent.model, system)
+        agent.turns_completed = 0
+        agent.calls.clear()
+        began = time.perf_counter()
+        agent.send(USER, on_text=(lambda piece: None) if stream else None)
+        return time.perf_counter() - began
 
-        times: dict[tuple[str, bool], list[float]] = {}
-        for stream in (False, True):
-            for _ in range(30):  # warm up connections, tiktoken, the server's cache
-                bare(stream)
-                loop(stream)
-            for _ in range(args.calls):  # interleaved, so drift hits both sides alike
-                times.setdefault(("bare", stream), []).append(bare(stream))
-                times.setdefault(("loop", stream), []).append(loop(stream))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    times: Times = {}
+    for stream in (False, True):
+        for _ in range(30):  # warm up connections, tiktoken, the server's cache
+            bare(stream)
+            loop(stream)
+        for _ in range(calls):  # interleaved, so drift hits both sides alike
+            times.setdefault(("bare", stream), []).append(bare(stream))
+            times.setdefault(("loop", stream), []).append(loop(stream))
+    return times
 
-    print(f"offline server, {args.calls} calls each, medians:")
+
+def report(times: Times, calls: int) -> bool:
+    """Print the medians; whether the loop stays within 10 % or 1 ms of the bare call, both ways."""
+    print(f"offline server, {calls} calls each, medians:")
     within = True
     for stream in (False, True):
         bare_ms = statistics.median(times[("bare", stream)]) * 1000
@@ -131,7 +123,27 @@ def main() -> int:
         print(f"    added by the loop    {added:8.3f} ms ({added / bare_ms:+.1%})")
         within = within and (added <= 1.0 or added / bare_ms <= 0.10)
     print(f"  target (<= 10% or <= 1 ms, both): {'met' if within else 'NOT met'}")
-    return 0 if within else 1
+    return within
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=300)
+    args = parser.parse_args()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agentloop.offline", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        wait_for(port)
+        times = time_calls(f"http://127.0.0.1:{port}/v1", args.calls)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return 0 if report(times, args.calls) else 1
 
 
 if __name__ == "__main__":

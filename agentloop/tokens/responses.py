@@ -56,6 +56,17 @@ def _convert(request: dict, harmony: bool) -> tuple[dict, list[str], int]:
         raise ValueError("input: must be a string or a list of items")
     if request.get("previous_response_id"):
         not_counted.append("previous_response_id: the earlier response's conversation is not in the request")
+    messages += _item_messages(items, not_counted)
+    chat: dict = {"model": request.get("model"), "messages": messages}
+    tools, hosted = _tools(request, harmony, not_counted)
+    if tools:
+        chat["tools"] = tools
+    return {**chat, **_options(request)}, not_counted, hosted
+
+
+def _item_messages(items: list, not_counted: list[str]) -> list[dict]:
+    """The input items as Chat Completions messages; what the body cannot show goes to `not_counted`."""
+    messages: list[dict] = []
     pending: list[dict] = []  # consecutive function calls form one assistant message
 
     def flush() -> None:
@@ -100,11 +111,7 @@ def _convert(request: dict, harmony: bool) -> tuple[dict, list[str], int]:
         else:
             not_counted.append(f"input[{i}]: a {kind} item")
     flush()
-    chat: dict = {"model": request.get("model"), "messages": messages}
-    tools, hosted = _tools(request, harmony, not_counted)
-    if tools:
-        chat["tools"] = tools
-    return {**chat, **_options(request)}, not_counted, hosted
+    return messages
 
 
 def _tools(request: dict, harmony: bool, not_counted: list[str]) -> tuple[list[dict], int]:
