@@ -88,13 +88,13 @@ def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
 
 
 @register.filter
-def subject(verdict: object, key: str) -> str:
+def approach_subject(key: str) -> str:
     """The way as the subject of a sentence: "The Responses API", "Your own loop"."""
     return approach_name(key, start=True)
 
 
-@register.filter
-def name(verdict: object, key: str) -> str:
+@register.filter(name="approach_name")
+def approach_in_a_sentence(key: str) -> str:
     """The way inside a sentence: "the Responses API", "your own loop"."""
     return approach_name(key)
 

@@ -244,6 +244,12 @@ class TestResults:
             assert abs(percent - more / low * 100) < Decimal("0.05")
             assert f"({'+' if more >= 0 else ''}{percent:,.1f}%)" in html
 
+    def test_the_cheapest_way_is_named_inside_a_sentence_as_a_sentence_names_it(self, client):
+        html = client.get("/?preset=coding_agent").content.decode()
+        assert "With your own loop, half of conversations cost" in re.sub(r"\s+", " ", html)
+        html = client.get("/?" + urlencode({**WORKED, "file_search_calls_per_turn": "1"})).content.decode()
+        assert "With the Responses API, half of conversations cost" in re.sub(r"\s+", " ", html)
+
     def test_breakdown_notes_and_charts(self, client):
         html = page(client, {**WORKED, "code_interpreter_calls_per_turn": "1"}).content.decode()
         for label in (
