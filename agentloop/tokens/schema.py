@@ -1,12 +1,14 @@
 """JSON Schema as the text OpenAI's models read it in.
 
-Function parameters reach the model as TypeScript-like types inside a `namespace functions { ... }` block
-(OpenAI's `openai-harmony` package publishes the same layout for gpt-oss): one property per line, its
-title and description as `//` comment lines above it (an empty `//` line between the two), `?` marks an
-optional property, `// default: X` follows one with a default, enums and `anyOf` are unions, `$ref` is
-resolved against `$defs`. A nested object's lines are not indented, and an array of objects is `Array<`,
-the object (under its own title and description) and `>` on lines of their own: the layout of the
-function definitions in ChatGPT's published system prompts (canvas's `updates: Array<` ... `>`).
+Function parameters reach the model as TypeScript-like types inside a `namespace functions { ... }` block,
+the layout `openai-harmony` 0.0.8 renders for gpt-oss (byte for byte on every gpt-5 tool list in
+../shared/data; not for nested objects, unions or `$ref`s, where the bills side with this module: README
+has the figures): one property per line, its title and description as `//` comment lines above it (an
+empty `//` line between the two), `?` marks an optional property, `// default: X` follows one with a
+default, enums and `anyOf` are unions, `$ref` is resolved against `$defs`. A nested object's lines are not
+indented, and an array of objects is `Array<`, the object (under its own title and description) and `>`
+on lines of their own: the layout of the function definitions in ChatGPT's published system prompts
+(canvas's `updates: Array<` ... `>`).
 A Structured Outputs format is shown as compact JSON instead (`response_format_json`).
 
 Measured against OpenAI's bills (`../shared/data`): the first property line of an object costs one token
