@@ -9,7 +9,7 @@
 
 Runs on a throwaway SQLite database (migrated and seeded with `sync_prices`).
 
-    .venv/bin/python bench/price_table.py
+    .venv/bin/python bench/price_table.py [import] [price_list] [memo]   (all three by default)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,10 @@ MODELS = ("gpt-4.1", "gpt-5.4", "o3", "gpt-4o-mini", "gpt-5.4-mini")
 
 
 def price_rows(count: int) -> list[dict]:
+    """New prices as an export writes them: every row made at its own moment, as rows entered one by one
+    are (so no two `created_at` cells are alike)."""
     start = date(2031, 1, 1)
+    made = datetime(2026, 11, 30, 12, tzinfo=UTC)
     return [
         {
             "model": MODELS[n % len(MODELS)],
@@ -60,7 +63,7 @@ def price_rows(count: int) -> list[dict]:
             "source": "admin",
             "source_version": "",
             "edited_by": None,
-            "created_at": "2026-11-30T12:00:00+00:00",
+            "created_at": (made + timedelta(seconds=n)).isoformat(),
             "checked_at": "2026-11-30T12:00:00+00:00",
             "note": "A price change entered from OpenAI's pricing page on the day it was announced.",
         }
@@ -170,8 +173,10 @@ def main() -> int:
     settings.DATABASES["default"]["NAME"] = ":memory:"  # a throwaway database, never the real one
     connection.creation.create_test_db(verbosity=0)
     sync_prices()
-    for line in [*bench_import(), *bench_price_list(), *bench_memo()]:
-        print(line)
+    benches = {"import": bench_import, "price_list": bench_price_list, "memo": bench_memo}
+    for name in sys.argv[1:] or benches:
+        for line in benches[name]():
+            print(line, flush=True)
     return 0
 
 
