@@ -4,20 +4,13 @@ Unit tests run tasks as they are enqueued (the immediate backend, tests/conftest
 a real `manage.py db_worker` on a SQLite file of its own.
 """
 
-import os
-import sqlite3
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pricing.models import LanguageModel, PriceImport, PriceImportStatus, TokenPrice
 from pricing.transfer.queued import price_import_create, price_import_process, price_import_queue
+from tests.workers import db_worker, manage, wait_for_row, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
 GOOD = (
     "record,model,service_tier,effective_from,input_per_mtok,output_per_mtok\n"
     "token_price,gpt-4.1,standard,2030-01-01,2.4,9\n"
@@ -101,14 +94,6 @@ def test_a_file_with_thousands_of_bad_rows_keeps_the_first_fifty_and_the_count(t
     )
 
 
-def manage(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 QUEUE = """
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pricing.transfer.queued import price_import_create, price_import_queue
@@ -120,43 +105,22 @@ print(price_import.pk)
 
 
 def test_a_worker_process_runs_a_queued_price_import(tmp_path):
-    database = tmp_path / "db.sqlite3"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "DJANGO_DEBUG": "0",
-    }
-    manage(env, "migrate", "--noinput", "-v", "0")
-    manage(env, "sync_prices", "--quiet")
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        import_id = int(
-            manage(env, "shell", "-c", QUEUE.format(content=GOOD.encode())).strip().splitlines()[-1]
+    env = worker_env(tmp_path)
+    with db_worker(env):
+        output = manage(env, "shell", "-c", QUEUE.format(content=GOOD.encode()))
+        import_id = int(output.strip().splitlines()[-1])
+        row = wait_for_row(
+            env,
+            "select status, records, summary, length(content) from pricing_priceimport where id = ?",
+            (import_id,),
+            finished=lambda row: row[0] in ("completed", "failed"),
         )
-        deadline = time.monotonic() + 60
-        row = prices = None
-        while time.monotonic() < deadline:
-            with sqlite3.connect(database) as connection:
-                row = connection.execute(
-                    "select status, records, summary, length(content) from pricing_priceimport where id = ?",
-                    (import_id,),
-                ).fetchone()
-                prices = connection.execute(
-                    "select count(*) from pricing_tokenprice where effective_from = '2030-01-01'"
-                ).fetchone()
-            if row and row[0] in ("completed", "failed"):
-                break
-            time.sleep(0.2)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=20)
+        prices = wait_for_row(
+            env,
+            "select count(*) from pricing_tokenprice where effective_from = '2030-01-01'",
+            (),
+            finished=lambda row: True,
+        )
     assert row is not None and prices is not None
     assert row[:2] == ("completed", 1)
     assert row[2].startswith("imported 0 models, 0 api surfaces, 1 token prices, 0 tool fees;")
