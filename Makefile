@@ -37,8 +37,8 @@ prices: migrate
 	@$(MANAGE) sync_prices --quiet
 
 # Development server with DEBUG on (error pages); DJANGO_DEBUG=0 make run turns it off. The background
-# worker (trace imports: manage.py db_worker) runs beside it: Ctrl-C stops both, and when either one
-# exits the other is stopped too.
+# worker (trace and price-table imports: manage.py db_worker) runs beside it: Ctrl-C stops both, and
+# when either one exits the other is stopped too.
 run: prices
 	@export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
 	$(MANAGE) db_worker --interval 1 & worker=$$!; \
@@ -54,7 +54,8 @@ worker: migrate
 
 # gunicorn with gunicorn.conf.py (collectstatic + createcachetable at start). For production set
 # DJANGO_ENV=production, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL (estimator/settings.py).
-# Trace imports need at least one `make worker` (manage.py db_worker) running beside it, same environment.
+# Trace and price-table imports need at least one `make worker` (manage.py db_worker) running beside it,
+# same environment.
 serve: prices
 	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} $(VENV)/bin/gunicorn -c gunicorn.conf.py
 

@@ -196,9 +196,9 @@ WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 ESTIMATE_MAX_BODY_BYTES = 64 * 1024
 
-# Background work (trace imports) on Django's Tasks framework: django-tasks-db keeps the queue in the
-# database and `manage.py db_worker` runs it (`make run` starts one beside the dev server). The test
-# suite runs tasks in-process with the immediate backend (tests/conftest.py).
+# Background work (trace and price-table imports) on Django's Tasks framework: django-tasks-db keeps the
+# queue in the database and `manage.py db_worker` runs it (`make run` starts one beside the dev server).
+# The test suite runs tasks in-process with the immediate backend (tests/conftest.py).
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

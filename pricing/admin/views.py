@@ -15,18 +15,21 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from pricing.models import SyncRun, TokenPrice, today
+from pricing.models import PriceImport, SyncRun, TokenPrice, today
 from pricing.sync import sync_prices
-from pricing.transfer import MAX_IMPORT_BYTES, PriceImportError, export_csv, export_json, import_file
+from pricing.transfer import MAX_IMPORT_BYTES, export_csv, export_json
+from pricing.transfer.queued import price_import_create, price_import_queue
 
 View = Callable[..., HttpResponse]
 # Adding rows of every kind: what an import or a sync may write.
 ADD_ALL = ("pricing.add_languagemodel", "pricing.add_tokenprice", "pricing.add_toolfee")
+RECENT_IMPORTS = 10
 
 
 def staff_view(*permissions: str) -> Callable[[View], View]:
@@ -78,24 +81,19 @@ class ImportForm(forms.Form):
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_view(*ADD_ALL)
 def import_view(request: HttpRequest) -> HttpResponse:
-    """GET: the form. POST: check the file and import it in one transaction (or only check it)."""
+    """GET: the form. POST: keep the file and queue its import (or its check) for the background worker,
+    then show its page; a file over the limit is refused unread."""
     errors: list[str] = []
-    report = None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            if upload.size > MAX_IMPORT_BYTES:  # refused before it is read into memory
-                raise PriceImportError([f"the file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MB"])
-            report = import_file(upload.name, upload.read(), dry_run=form.cleaned_data["dry_run"])
-        except PriceImportError as exc:
-            errors = exc.errors
+        if upload.size > MAX_IMPORT_BYTES:  # refused before it is read into memory
+            errors = [f"the file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MB"]
         else:
-            for note in report.notes:
-                messages.info(request, note)
-            if not report.dry_run:
-                messages.success(request, f"{upload.name}: {report.summary()}")
-                return HttpResponseRedirect(reverse("admin:pricing_tokenprice_changelist"))
+            user = request.user if request.user.is_authenticated else None
+            price_import = price_import_create(upload, dry_run=form.cleaned_data["dry_run"], user=user)
+            price_import_queue(price_import)
+            return HttpResponseRedirect(price_import.get_absolute_url())
     return _page(
         request,
         "admin/pricing/import.html",
@@ -103,7 +101,21 @@ def import_view(request: HttpRequest) -> HttpResponse:
         TokenPrice._meta,
         form=form,
         errors=errors,
-        report=report,
+        recent=PriceImport.objects.defer("content")[:RECENT_IMPORTS],
+    )
+
+
+@require_safe
+@staff_view(*ADD_ALL)
+def import_status_view(request: HttpRequest, import_id: int) -> HttpResponse:
+    """One queued import: where it is (the page reloads itself until it ends), then what came of it."""
+    price_import = get_object_or_404(PriceImport.objects.defer("content"), pk=import_id)
+    return _page(
+        request,
+        "admin/pricing/import_status.html",
+        f"Import of {price_import.name}",
+        TokenPrice._meta,
+        price_import=price_import,
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
+from functools import cache
 from typing import Any, ClassVar, Self, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,8 @@ class PriceHistoryError(ValueError):
 
 # Inside `series_snapshot()`: per row class, each series' start dates as they were when it began.
 _snapshot: ContextVar[dict[type, dict[tuple, set[date]]] | None] = ContextVar("series_snapshot", default=None)
+# ...and the table's today when it began (the frozen past does not move during one bulk write).
+_snapshot_today: ContextVar[date | None] = ContextVar("series_snapshot_today", default=None)
 
 
 @contextmanager
@@ -39,9 +42,11 @@ def series_snapshot(*row_classes: type[DatedRow]) -> Iterator[None]:
     series the writer adds on the way is not "already priced" (it was not when the writer started).
     """
     token = _snapshot.set({cls: cls.objects.series_dates() for cls in row_classes})
+    today_token = _snapshot_today.set(today())
     try:
         yield
     finally:
+        _snapshot_today.reset(today_token)
         _snapshot.reset(token)
 
 
@@ -112,8 +117,13 @@ class DatedRow(Provenance):
     def edited_on(self) -> datetime | None:
         return self.created_at
 
+    @classmethod
+    @cache
+    def series_attnames(cls) -> tuple[str, ...]:
+        return tuple(concrete_field(cls, name).attname for name in cls.SERIES_FIELDS)
+
     def series_key(self) -> tuple:
-        return tuple(getattr(self, concrete_field(type(self), name).attname) for name in self.SERIES_FIELDS)
+        return tuple(getattr(self, name) for name in self.series_attnames())
 
     def series_label(self) -> str:
         """How messages name the series: "gpt-4.1 standard", "file_search_per_kcalls"."""
@@ -124,26 +134,27 @@ class DatedRow(Provenance):
         series = dict(zip(self.SERIES_FIELDS, self.series_key(), strict=True))
         return type(self).objects.filter(**series, effective_from__gt=self.effective_from)
 
-    def _other_dates(self) -> set[date]:
+    def _other_dates(self, series_key: tuple) -> set[date]:
         """The start dates of the other rows of this row's series (from the snapshot when there is one)."""
         snapshot = _snapshot.get()
         if snapshot is not None and type(self) in snapshot:
-            return snapshot[type(self)].get(self.series_key(), set()) - (
+            return snapshot[type(self)].get(series_key, set()) - (
                 set() if self._state.adding else {self.effective_from}
             )
-        series = dict(zip(self.SERIES_FIELDS, self.series_key(), strict=True))
+        series = dict(zip(self.SERIES_FIELDS, series_key, strict=True))
         return set(
             type(self).objects.filter(**series).exclude(pk=self.pk).values_list("effective_from", flat=True)
         )
 
     def date_errors(self) -> dict[str, list[str]]:
         """The two rules on a row's date: one row per series and day, and the frozen past."""
-        if self.effective_from is None or None in self.series_key() or "" in self.series_key():
+        series_key = self.series_key()
+        if self.effective_from is None or None in series_key or "" in series_key:
             return {}
-        dates = self._other_dates()
+        dates = self._other_dates(series_key)
         if self.effective_from in dates:
             return {"effective_from": [self.clash_message()]}
-        if self._state.adding and dates and self.effective_from < today():
+        if self._state.adding and dates and self.effective_from < (_snapshot_today.get() or today()):
             return {
                 "effective_from": [
                     f"{self.effective_from} is before today and the table already prices "

@@ -19,6 +19,7 @@ from django.db import models, transaction
 
 from pricing.memo import price_table_changed
 from pricing.models import ApiSurface, DatedRow, LanguageModel, Source, TokenPrice, ToolFee, series_snapshot
+from pricing.transfer.cells import CellMemo
 from pricing.transfer.files import MAX_ERRORS, PriceImportError, Record, records_from_file
 from pricing.transfer.records import KINDS, KINDS_BY_NAME, RecordKind
 
@@ -59,6 +60,7 @@ class _Importer:
         self.file_name = file_name
         self.errors: list[str] = []
         self.report = ImportReport()
+        self.cells = CellMemo()  # each distinct cell of the file parsed once
         self.users = {user.get_username(): user for user in get_user_model().objects.all()}
         self.models = {model.id: model for model in LanguageModel.objects.all()}
         self.surfaces = {surface.key: surface for surface in ApiSurface.objects.all()}
@@ -114,7 +116,7 @@ class _Importer:
         if not values.get("source"):
             # A row without a source is marked imported, from this file.
             values = {**values, "source": Source.IMPORT, "source_version": self.file_name[:50]}
-        parsed = kind.form.parse(values, None if existing is None else copy.copy(existing))
+        parsed = kind.form.parse(values, None if existing is None else copy.copy(existing), self.cells)
         for name, messages in parsed.errors.items():
             public = None if name == "__all__" else RECORD_FIELD_OF.get(name, name)
             self.errors.extend(record.error(public, message) for message in messages)
@@ -201,10 +203,8 @@ class _Importer:
 
     def identity(self, record: Record, kind: RecordKind) -> tuple | None:
         """The row a record names, parsed by its form's fields; None when a part does not parse."""
-        try:
-            return tuple(kind.form.base_fields[name].clean(record.values.get(name)) for name in kind.identity)
-        except ValidationError:
-            return None
+        cells = [self.cells.clean(kind.form, name, record.values.get(name)) for name in kind.identity]
+        return None if any(cell.errors for cell in cells) else tuple(cell.value for cell in cells)
 
     def compare(self, existing: models.Model, incoming: models.Model, names: tuple[str, ...]) -> None:
         for name in names:

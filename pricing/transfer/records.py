@@ -4,7 +4,8 @@ Each form's fields are generated from its model (types, choices, digits, require
 parsed by Django's form fields and then checked by the model's own `full_clean()`, frozen-past rule
 included: every error names its field. `RecordForm.parse()` does for one record what `is_valid()` does,
 without building a form object per row (a bound form costs 244 µs a row, `parse()` 110 µs: the
-difference between a 10 MB import in 12 s and in 5 s).
+difference between a 10 MB import in 12 s and in 5 s), and with each distinct cell's field checks done
+once per import (`cells`): 49,223 CSV rows checked in 3.5 s of CPU instead of 7.4 s.
 """
 
 from __future__ import annotations
@@ -18,17 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from pricing.models import ApiSurface, LanguageModel, TokenPrice, ToolFee, within_utc_range
-
-
-def _valid_unicode(value: Any) -> None:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ValidationError(
-                "Not valid Unicode text: a lone surrogate at character %(position)s.",
-                params={"position": exc.start + 1},
-            ) from None
+from pricing.transfer.cells import Cell, CellMemo
 
 
 @dataclass
@@ -48,38 +39,57 @@ class RecordForm(forms.ModelForm):
     edited_by = forms.CharField(required=False)
 
     @classmethod
-    def parse(cls, data: dict[str, Any], instance: models.Model | None = None) -> ParsedRecord:
-        """The record's row from `data` (onto `instance`, when the record names a row of the table)."""
+    def parse(
+        cls, data: dict[str, Any], instance: models.Model | None = None, cells: CellMemo | None = None
+    ) -> ParsedRecord:
+        """The record's row from `data` (onto `instance`, when the record names a row of the table).
+
+        What `is_valid()` and `full_clean()` do, with each cell's field checks taken from `cells` (one
+        import's memo) when the same raw value was seen before; the row's `clean()` runs every time."""
         data = dict(data)
+        cells = cells if cells is not None else CellMemo()
         model = cls._meta.model
         for name in cls.ABSENT_MEANS_DEFAULT:
             if data.get(name) in (None, ""):
                 data[name] = model._meta.get_field(name).get_default()
         parsed = ParsedRecord(instance if instance is not None else model())
+        outcomes: dict[str, Cell] = {}
         for name, form_field in cls.base_fields.items():
-            try:
-                value = form_field.clean(form_field.widget.value_from_datadict(data, {}, name))
-                _valid_unicode(value)
-            except ValidationError as exc:
-                parsed.errors[name] = exc.messages
+            raw = form_field.widget.value_from_datadict(data, {}, name)
+            cell = outcomes[name] = cells.clean(cls, name, raw)
+            if cell.errors:
+                parsed.errors[name] = list(cell.errors)
             else:
-                parsed.cleaned[name] = value
+                parsed.cleaned[name] = cell.value
         fields = cls._meta.fields or ()
         for name in fields:
             if name in parsed.cleaned:
                 setattr(parsed.instance, name, parsed.cleaned[name])
         cls.complete(parsed)
-        checked = set(fields) - set(parsed.errors)
-        try:
-            parsed.instance.full_clean(
-                exclude={f.name for f in model._meta.fields if f.name not in checked},
-                validate_unique=False,
-                validate_constraints=False,
-            )
+        cls.check_row(parsed, set(fields) - set(parsed.errors), outcomes)
+        return parsed
+
+    @classmethod
+    def check_row(cls, parsed: ParsedRecord, checked: set[str], outcomes: dict[str, Cell]) -> None:
+        """`full_clean()` of the row over the `checked` fields: each field's model check as
+        `clean_fields()` does it (from its cell), then the row's own `clean()` (frozen past included)."""
+        errors: dict[str, list[str]] = {}
+        for model_field in cls._meta.model._meta.fields:  # in the order clean_fields() reports them
+            cell = outcomes.get(model_field.name)
+            if cell is None or model_field.name not in checked or not cell.model_checked:
+                continue
+            if cell.model_errors:
+                errors[model_field.name] = list(cell.model_errors)
+            else:
+                setattr(parsed.instance, model_field.attname, cell.model_value)
+        every_field = {model_field.name for model_field in cls._meta.model._meta.fields}
+        try:  # with every field checked above, full_clean() is the row's clean()
+            parsed.instance.full_clean(exclude=every_field, validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
-                parsed.errors.setdefault(name, []).extend(messages)
-        return parsed
+                errors.setdefault(name, []).extend(messages)
+        for name, messages in errors.items():
+            parsed.errors.setdefault(name, []).extend(messages)
 
     @classmethod
     def complete(cls, parsed: ParsedRecord) -> None:

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from pricing.catalog import today
-from pricing.models import LanguageModel, Source, TokenPrice, ToolFee
+from pricing.models import LanguageModel, PriceImport, PriceImportStatus, Source, TokenPrice, ToolFee
 from pricing.sync import sync_prices
 
 ADMIN_PAGES = [
@@ -96,7 +96,11 @@ def test_staff_with_view_permission_only_can_read_but_not_import(seeded, db, cli
     assert client.get("/admin/pricing/tokenprice/").status_code == 200
     assert client.get("/admin/pricing/tokenprice/export.json").status_code == 200
     assert client.get("/admin/pricing/tokenprice/import/").status_code == 403
+    price_import = PriceImport.objects.create(name="prices.csv")
+    assert client.get(price_import.get_absolute_url()).status_code == 403
     assert client.get("/admin/pricing/tokenprice/add/").status_code == 403
+    client.logout()
+    assert client.get(price_import.get_absolute_url())["Location"].startswith("/admin/login/?next=")
 
 
 # -- the list: labels, filters, search, source, freshness
@@ -473,19 +477,35 @@ def test_export_csv_from_the_admin_downloads_the_table(staff, client):
     assert len(lines) == 1 + 51 + 3 + 100 + 9
 
 
+def upload_to_admin(client, name: str, text: str, **form: str):
+    """Post a file to the admin's Import (the test settings' immediate task backend runs the import in
+    the request) and follow the redirect to the import's page."""
+    upload = SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+    response = client.post("/admin/pricing/tokenprice/import/", {"file": upload, **form})
+    assert response.status_code == 302
+    price_import = PriceImport.objects.get()
+    assert response["Location"] == f"/admin/pricing/tokenprice/import/{price_import.pk}/"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    return price_import, page
+
+
 def test_importing_a_bad_file_in_the_admin_shows_row_and_field_and_imports_nothing(staff, client):
     bad = (
         "record,model,service_tier,effective_from,input_per_mtok,output_per_mtok\n"
         "token_price,gpt-4.1,standard,2030-01-01,2.4,9\n"
         "token_price,gpt-4.1,standard,2031-01-01,cheap,9\n"
     )
-    upload = SimpleUploadedFile("prices.csv", bad.encode(), content_type="text/csv")
-    response = client.post("/admin/pricing/tokenprice/import/", {"file": upload})
-    assert response.status_code == 200
-    assert response.context["errors"] == [
+    price_import, page = upload_to_admin(client, "prices.csv", bad)
+    assert (price_import.status, price_import.error_count) == (PriceImportStatus.FAILED, 1)
+    assert price_import.errors == [
         "row 3 (gpt-4.1 standard from 2031-01-01), field input_per_mtok: Enter a number."
     ]
+    html = page.content.decode()
+    assert "Nothing was imported: the file has 1 problem." in html
+    assert "row 3 (gpt-4.1 standard from 2031-01-01), field input_per_mtok: Enter a number." in html
     assert not TokenPrice.objects.filter(model_id="gpt-4.1", effective_from__year__gte=2030).exists()
+    assert price_import.content == b""  # the file is not kept once its import ends
 
 
 def test_importing_a_good_file_in_the_admin_adds_its_rows(staff, client):
@@ -493,13 +513,24 @@ def test_importing_a_good_file_in_the_admin_adds_its_rows(staff, client):
         "record,model,service_tier,effective_from,input_per_mtok,output_per_mtok\n"
         "token_price,gpt-4.1,standard,2030-01-01,2.4,9\n"
     )
-    upload = SimpleUploadedFile("prices.csv", good.encode(), content_type="text/csv")
-    response = client.post("/admin/pricing/tokenprice/import/", {"file": upload})
-    assert response.status_code == 302
+    price_import, page = upload_to_admin(client, "prices.csv", good)
+    summary = (
+        "imported 0 models, 0 api surfaces, 1 token prices, 0 tool fees; "
+        "0 rows already in the table unchanged."
+    )
+    assert (price_import.status, price_import.summary, price_import.records) == (
+        PriceImportStatus.COMPLETED,
+        summary,
+        1,
+    )
+    assert summary in page.content.decode()
+    assert price_import.created_by == staff
     row = TokenPrice.objects.get(model_id="gpt-4.1", effective_from=date(2030, 1, 1))
     assert (row.input_per_mtok, row.output_per_mtok, row.source) == (D("2.4"), D("9"), Source.IMPORT)
     listing = client.get("/admin/pricing/tokenprice/?q=gpt-4.1&service_tier__exact=standard").content.decode()
     assert "imported from a file (prices.csv)" in listing
+    recent = client.get("/admin/pricing/tokenprice/import/").content.decode()
+    assert f'href="/admin/pricing/tokenprice/import/{price_import.pk}/">prices.csv</a>' in recent
 
 
 def test_a_dry_run_import_in_the_admin_checks_and_imports_nothing(staff, client):
@@ -507,11 +538,30 @@ def test_a_dry_run_import_in_the_admin_checks_and_imports_nothing(staff, client)
         "record,model,service_tier,effective_from,input_per_mtok,output_per_mtok\n"
         "token_price,gpt-4.1,standard,2030-01-01,2.4,9\n"
     )
-    upload = SimpleUploadedFile("prices.csv", good.encode(), content_type="text/csv")
-    response = client.post("/admin/pricing/tokenprice/import/", {"file": upload, "dry_run": "on"})
-    assert response.status_code == 200
-    assert "would import 0 models, 0 api surfaces, 1 token prices, 0 tool fees" in response.content.decode()
+    price_import, page = upload_to_admin(client, "prices.csv", good, dry_run="on")
+    assert price_import.status == PriceImportStatus.COMPLETED
+    html = page.content.decode()
+    assert (
+        "Checked, nothing imported: would import 0 models, 0 api surfaces, 1 token prices, 0 tool fees"
+        in html
+    )
     assert not TokenPrice.objects.filter(effective_from=date(2030, 1, 1)).exists()
+
+
+def test_a_queued_import_shows_where_it_is_and_reloads_itself_until_it_ends(staff, client):
+    price_import = PriceImport.objects.create(name="prices.csv", content=b"record\n", size_bytes=7)
+    html = client.get(price_import.get_absolute_url()).content.decode()
+    assert "Waiting for the background worker" in html
+    assert '<meta http-equiv="refresh" content="2">' in html
+    PriceImport.objects.filter(pk=price_import.pk).update(
+        status=PriceImportStatus.CHECKING, records=49_223, started_at=timezone.now()
+    )
+    html = client.get(price_import.get_absolute_url()).content.decode()
+    assert "Checking 49,223 records, then writing them in one transaction" in html
+    PriceImport.objects.filter(pk=price_import.pk).update(started_at=timezone.now() - timedelta(minutes=11))
+    html = client.get(price_import.get_absolute_url()).content.decode()
+    assert "the worker running this import has stopped" in html
+    assert "http-equiv" not in html
 
 
 def test_a_price_rows_page_lists_the_timeline_of_its_model_and_tier(staff, client):

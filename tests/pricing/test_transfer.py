@@ -193,6 +193,26 @@ def test_bad_values_are_named_by_field(table):
     ]
 
 
+def test_a_value_repeated_down_a_column_is_an_error_on_every_row_that_holds_it(table):
+    # Each distinct cell is parsed once per import (the form field's check, and the model field's, as
+    # `checked_at`'s range is): every row holding it still gets its own error.
+    far = "9999-12-31T23:59:59-05:00"
+    errors = import_errors(
+        "prices.csv",
+        HEADER.replace("\n", ",checked_at\n")
+        + f"token_price,gpt-4.1,standard,2030-01-01,two,,8,{far}\n"
+        + f"token_price,gpt-4.1,standard,2030-01-02,two,,8,{far}\n"
+        + "token_price,gpt-4.1,standard,2030-01-03,2,,8,\n",
+    )
+    out_of_range = f"Out of range: {far.replace('T', ' ')} is not between years 1 and 9999 in UTC."
+    assert errors == [
+        "row 2 (gpt-4.1 standard from 2030-01-01), field input_per_mtok: Enter a number.",
+        f"row 2 (gpt-4.1 standard from 2030-01-01), field checked_at: {out_of_range}",
+        "row 3 (gpt-4.1 standard from 2030-01-02), field input_per_mtok: Enter a number.",
+        f"row 3 (gpt-4.1 standard from 2030-01-02), field checked_at: {out_of_range}",
+    ]
+
+
 def test_two_rows_for_the_same_day_in_one_file_collide(table):
     errors = import_errors(
         "prices.csv",

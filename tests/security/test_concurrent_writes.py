@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 
+from pricing.memo import REVISION_TTL
 from tests.servers import (
     BASE_DIR,
     Browser,
@@ -88,6 +89,9 @@ def test_share_links_during_a_price_import_never_fail(tmp_path):
             stop.set()
             for client in clients:
                 client.join(120)
+            # Another process's write shows within REVISION_TTL (each worker re-reads the table's revision
+            # at most that often): a worker that read it during the import still serves the old table.
+            time.sleep(REVISION_TTL)
             models = json.loads(server.request("GET", "/api/prices")[2])["models"]
         shares = stored_shares(env)
 
