@@ -43,11 +43,11 @@ def test_the_cached_prefix_is_the_longest_common_token_prefix_in_128_token_steps
     # b shares the system message and the user message's start ("hello there, how"): 1,212 tokens.
     assert prompt(b) == 1220
     assert usage(model, b) == (1220, 1152, 0)
-    # A longer conversation reads all of a, its reply's priming included (the assistant message that
-    # follows starts with the same `<|im_start|>assistant<|im_sep|>`): 1,220 tokens, cached 1,152.
+    # A longer conversation reads what a left in the cache: its messages, 1,216 of its 1,220 tokens (the
+    # last message's end and the reply's priming are never cached), cached 1,152.
     reply = {"role": "assistant", "content": "Fine, thanks! " * 20}
     longer = [*a, reply, {"role": "user", "content": "good"}]
-    assert usage(model, longer)[1] == 1220 // 128 * 128 == 1152
+    assert usage(model, longer)[1] == (1220 - 4) // 128 * 128 == 1152
     # A different system prompt shares nothing; another model has its own cache.
     assert usage(model, [{"role": "system", "content": "x " * 1200}, a[1]])[1] == 0
     assert usage(model, a, "gpt-4o")[1] == 0
