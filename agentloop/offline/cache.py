@@ -1,9 +1,11 @@
 """The offline server's prompt cache, by cost model v2's rules.
 
-A call reads the longest common token prefix P of its rendered prompt with a prompt still in the cache:
+A call reads the longest common token prefix P of its rendered prompt with a prefix still in the cache:
 `cached = floor(P / step) * step` when P >= 1,024, else 0; the step is 128 tokens, or 1 for models billed
-for cache writes (gpt-5.6 and later cache token by token). A model billed for writes writes, on every call,
-what of its own prompt it did not read: `floor(input / step) * step - cached` when input >= 1,024.
+for cache writes (gpt-5.6 and later cache token by token). What a prompt leaves in the cache is its
+cacheable part (`agentloop.offline.prefix`: the prompt without the reply's priming and the last message's
+end, or up to an explicit breakpoint), C tokens. A model billed for writes writes, on every call, what of
+that part it did not read: `floor(C / step) * step - cached` when input >= 1,024.
 A prefix expires after the model's cache TTL of idle time: 30 minutes for models billed for writes, 24 hours
 otherwise; reading a prefix keeps it warm. The clock is injectable (tests move time by hand).
 """
@@ -69,12 +71,14 @@ class PromptCache:
         """Whether `model` reports cache writes (and caches in 1-token steps)."""
         return model in self.cache_write_models or billed_for_cache_writes(model)
 
-    def use(self, model: str, tokens: list[int]) -> CacheUse:
-        """Read this prompt's cached prefix, then keep the prompt for later calls."""
+    def use(self, model: str, tokens: list[int], cacheable: int | None = None) -> CacheUse:
+        """Read this prompt's cached prefix, then keep its first `cacheable` tokens (default: all of it)
+        for later calls."""
         writes = self.bills_writes(model)
         step = 1 if writes else STEP
         ttl = WRITE_BILLED_TTL_SECONDS if writes else TTL_SECONDS
-        prompt = array("I", tokens).tobytes()
+        kept = len(tokens) if cacheable is None else min(cacheable, len(tokens))
+        prompt = array("I", tokens[:kept]).tobytes()
         with self._lock:
             now = self.clock()
             entries = [e for e in self._entries.get(model, []) if now - e.last_used <= ttl]
@@ -95,5 +99,5 @@ class PromptCache:
             self._entries[model] = entries
         written = 0
         if writes and len(tokens) >= MIN_CACHED:
-            written = max(0, len(tokens) // step * step - cached)
+            written = max(0, kept // step * step - cached)
         return CacheUse(cached, written)

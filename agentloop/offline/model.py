@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentloop.offline.cache import PromptCache
+from agentloop.offline.prefix import cacheable_length
 from agentloop.offline.scripts import Script, ScriptTurn
 from agentloop.tokens import TOKENS_PER_TOOL_CALL, count_text, encoding_for_model, get_encoding
 from agentloop.tokens.chat import render_chat
@@ -238,9 +239,10 @@ class FakeOpenAI:
 
     def usage(self, body: dict, answer: Answer) -> dict:
         """Usage as OpenAI reports it: the prompt once, every choice's output (reasoning included)."""
-        tokens = rendered_tokens(render_chat(body))
+        rendered = render_chat(body)
+        tokens = rendered_tokens(rendered)
         prompt_tokens = len(tokens)
-        cache = self.cache.use(body["model"], tokens)
+        cache = self.cache.use(body["model"], tokens, cacheable_length(body, rendered, tokens))
         n = body.get("n") or 1
         completion = n * (answer.visible_tokens + answer.reasoning_tokens)
         return {
