@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from estimator.csv_cells import from_spreadsheet_cell, spreadsheet_cell
 from pricing.models import TokenPrice
 from pricing.transfer.records import KINDS, KINDS_BY_NAME
 
@@ -160,22 +161,13 @@ def json_history_record(kind: str, record: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- CSV
 
-# A spreadsheet runs a cell that starts with one of these as a formula: the export quotes such text with
-# a leading apostrophe (as spreadsheets do) and the import removes it again.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
+    """A record's value as a CSV cell: booleans as true/false, formula-leading text made safe for
+    spreadsheets by the app's one helper (`estimator.csv_cells`), which the import undoes."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _from_csv_cell(text: str) -> str:
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+    return spreadsheet_cell(value)
 
 
 def write_csv(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
@@ -226,7 +218,7 @@ def _records_from_csv(text: str) -> list[Record]:
             )
             continue
         values = {
-            column: None if value is None or value.strip() == "" else _from_csv_cell(value.strip())
+            column: None if value is None or value.strip() == "" else from_spreadsheet_cell(value.strip())
             for column, value in row.items()
             if column in kind.field_names
         }
