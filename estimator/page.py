@@ -15,7 +15,7 @@ from typing import Any
 from estimator.forms import WorkloadForm, raw_inputs
 from estimator.picker import does_not_reason, model_choices, tier_choices
 from estimator.presets import PRESETS, PRESETS_BY_KEY, Preset
-from estimator.rates import scheduled_effects
+from estimator.price_changes import scheduled_effects
 from estimator.results import ResultsView, results_view
 from estimator.services import estimate_priced
 from pricing.catalog import (

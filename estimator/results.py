@@ -20,7 +20,8 @@ from django.urls import reverse
 
 from estimator.charts import Chart, charts_for
 from estimator.forms import inputs_as_query
-from estimator.rates import RateGroup, ScheduledEffect, rates_used
+from estimator.price_changes import ScheduledEffect
+from estimator.rates import RateGroup, rates_used
 from estimator.verdict import VerdictView
 from pricing.engine import APPROACHES, ApproachEstimate, Engineering, Estimate
 from pricing.engine.approaches import short_label

@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from estimator.forms import display_value, inputs_as_query
 from estimator.models import Scenario
-from estimator.rates import RateChange, rate_changes, rates_used, scheduled_effects
+from estimator.price_changes import RateChange, rate_changes, scheduled_effects
+from estimator.rates import rates_used
 from estimator.results import ResultsView, results_view
 from estimator.services import EstimateInputError, estimate_compute, estimate_priced, workload_and_sheet
 from pricing.engine import APPROACHES, Estimate
