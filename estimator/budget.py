@@ -78,7 +78,10 @@ def over_budget(request: HttpRequest, exc: ComputeBudgetExceeded) -> HttpRespons
     elif getattr(request, "htmx", False):
         response = render(request, "estimator/over_budget.html#pane", {"message": message}, status=429)
     else:
-        response = render(request, "estimator/over_budget.html", {"message": message}, status=429)
+        # The same URL again, inputs and all (a GET page; a refused share post goes back to the form).
+        retry = request.get_full_path() if request.method in ("GET", "HEAD") else ""
+        context = {"message": message, "retry_url": retry}
+        response = render(request, "estimator/over_budget.html", context, status=429)
     response["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -66,6 +66,11 @@ def test_every_endpoint_that_estimates_spends_from_one_budget(client, budget):
     )
     page = client.get("/", {"sessions_per_month": "500"})
     assert page.status_code == 429 and "Try again in a minute" in page.content.decode()
+    # Nothing typed is lost: the page links to the same inputs.
+    assert (
+        '<a href="/?sessions_per_month=500" data-retry>Try again with the same inputs</a>'
+        in page.content.decode()
+    )
     partial = client.get("/", {"sessions_per_month": "500"}, HTTP_HX_REQUEST="true")
     assert partial.status_code == 429
     assert partial.content.decode().lstrip().startswith('<section id="results"')
