@@ -129,10 +129,14 @@ class VerdictView:
 
     @property
     def sources(self) -> list[Difference]:
-        """Where the gap to the runner-up comes from."""
+        """Where the gap to the runner-up comes from: the largest sources, and the rest together, so
+        that they add up to the gap the verdict states."""
         if self.runner_up is None:
             return []
-        return differences(self.result, self.first, self.runner_up)[:MOST_REASONS]
+        found = differences(self.result, self.first, self.runner_up)
+        rest = sum((item.more_usd for item in found[MOST_REASONS:]), Decimal(0))
+        shown = found[:MOST_REASONS]
+        return [*shown, Difference("Everything else", rest)] if rest else shown
 
     @property
     def same_bill(self) -> str:

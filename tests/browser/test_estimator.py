@@ -55,7 +55,8 @@ def expected_card_figures(body: dict) -> dict[tuple[str, str], str]:
                 out[(key, f"tokens.{name}")] = approach["tokens"][name]
         if key not in body["verdict"]["cheapest"] and key in body["verdict"]["live"]:
             out[(key, "more_usd")] = body["verdict"]["comparisons"][key]["more_usd"]
-        if key in body["engineering"]["break_even_months"]:
+        # A break-even against a shut-down way is not shown: that way is a baseline, not a choice.
+        if key in body["engineering"]["break_even_months"] and key in body["verdict"]["live"]:
             months = body["engineering"]["break_even_months"][key]
             out[(key, "break_even_months")] = "" if months is None else months
     return out

@@ -188,8 +188,11 @@ class TestResults:
             assert card_figure(html, approach, "tokens.output") == "500"
         assert "$11.81" in html and "$0.01181" in html
         assert card_figure(html, "engineering", "build_usd") == "4000"
-        assert card_figure(html, "assistants", "break_even_months") == ""
-        assert "never (no monthly saving)" in html
+        # Against the live way that bills the same tokens, your loop never pays off; against a shut-down
+        # way no break-even is shown (it is a baseline, not a choice).
+        assert card_figure(html, "responses", "break_even_months") == ""
+        assert "never: it saves nothing a month" in html
+        assert ("assistants", "break_even_months") not in figures(html)
         # The same bill everywhere, but your loop carries $400 upkeep and $333.33 of build a month, and
         # the Assistants API is shut down: Responses is the cheapest live way.
         assert card_figure(html, "chat_completions", "per_month_with_engineering_usd") == (
@@ -218,6 +221,9 @@ class TestResults:
         for key, value in expected.items():
             if key[1] in ("tokens.input_cache_write", "tokens.reasoning") and value == "0":
                 continue  # shown only when the model writes to the cache / reasons
+            if key[1] == "break_even_months" and key[0] not in api["verdict"]["live"]:
+                assert key not in shown, key  # a shut-down way is a baseline: no break-even against it
+                continue
             assert key in shown, key
             assert set(shown[key]) == {value}, key
 
@@ -242,7 +248,15 @@ class TestResults:
             assert abs(Decimal(comparison["more_usd"]) - more) < Decimal("1e-20")
             percent = Decimal(comparison["more_pct"]).quantize(Decimal("0.1"))
             assert abs(percent - more / low * 100) < Decimal("0.05")
-            assert f"({'+' if more >= 0 else ''}{percent:,.1f}%)" in html
+            assert f"({'+' if more >= 0 else ''}{percent:,.1f}&nbsp;%)" in html
+
+    def test_a_shut_down_model_is_no_choice_and_says_so_first(self, client):
+        html = page(client, {**WORKED, "model": "gpt-4"}).content.decode()
+        verdict = html[html.index('id="verdict"') :]
+        assert verdict.index('data-verdict="model-shut-down"') < verdict.index('data-verdict="cheapest"')
+        assert "gpt-4 was shut down on 2026-10-23</strong>: no way can run it any more" in verdict
+        assert 'class="badge">Cheapest' not in html and "is-cheapest" not in html
+        assert "gpt-4 was shut down · see the results" in html
 
     def test_the_cheapest_way_is_named_inside_a_sentence_as_a_sentence_names_it(self, client):
         html = client.get("/?preset=coding_agent").content.decode()
