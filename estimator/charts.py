@@ -107,7 +107,7 @@ def _style(colours: Iterable[str], size: ChartSize) -> Style:
     )
 
 
-def _config(size: ChartSize, **extra: Any) -> dict[str, Any]:
+def _config(size: ChartSize, legend_rows: int = 1, **extra: Any) -> dict[str, Any]:
     return {
         "js": [],
         "disable_xml_declaration": True,
@@ -118,7 +118,8 @@ def _config(size: ChartSize, **extra: Any) -> dict[str, Any]:
         "truncate_legend": -1,
         "show_minor_x_labels": False,
         "x_label_rotation": 0,
-        "margin_bottom": 10,
+        # pygal leaves room for one row of legend below the plot: make room for the rest (22 px a row).
+        "margin_bottom": 10 + 24 * (legend_rows - 1),
         **extra,
     }
 
@@ -253,6 +254,11 @@ def _describe_breakdown(result: Estimate) -> str:
     )
 
 
+def _approach_legend_rows(size: ChartSize) -> int:
+    """The three approaches fit one legend row on the large size, two rows (of two) on the small one."""
+    return 1 if size.width >= 600 else 2
+
+
 def cumulative_by_turn(result: Estimate, size: ChartSize) -> pygal.XY:
     """cost(n) for n up to the 99th-percentile length; the x labels say how many conversations get there."""
     turns = result.population.p99_turns
@@ -266,6 +272,7 @@ def cumulative_by_turn(result: Estimate, size: ChartSize) -> pygal.XY:
     chart = pygal.XY(
         **_config(
             size,
+            legend_rows=_approach_legend_rows(size),
             style=_style(APPROACH_COLOURS, size),
             x_title="Length in turns · share of conversations that long or longer",
             y_title="Cost of a conversation of that length (USD)",
@@ -298,6 +305,7 @@ def monthly_by_sessions(result: Estimate, size: ChartSize) -> pygal.XY:
     chart = pygal.XY(
         **_config(
             size,
+            legend_rows=_approach_legend_rows(size),
             style=_style(APPROACH_COLOURS, size),
             x_title="Conversations per month",
             y_title="Cost per month (USD)",
@@ -331,7 +339,11 @@ def _patterns(drawn: list[int]) -> tuple[list[str], list[str]]:
     return defs, css
 
 
+SMALL_X_LABELS = {"assistants": "Assistants", "responses": "Responses", "chat_completions": "Own loop"}
+
+
 def breakdown_bars(result: Estimate, size: ChartSize) -> pygal.StackedBar:
+    wide = size.width >= 600
     drawn = _drawn_categories(result)
     defs, css = _patterns(drawn)
     totals = [float(result.approaches[key].per_month_usd) for key in APPROACHES]
@@ -344,14 +356,16 @@ def breakdown_bars(result: Estimate, size: ChartSize) -> pygal.StackedBar:
             y_title="Cost per month (USD)",
             value_formatter=y_label,
             y_labels=y_ticks,
-            legend_at_bottom_columns=2,
+            # Category names are long: one column on the small size (pygal makes room for every row here).
+            legend_at_bottom_columns=2 if wide else 1,
             show_minor_x_labels=True,
             truncate_label=-1,
             defs=defs,
             css=["file://style.css", "file://graph.css", *css],
         )
     )
-    chart.x_labels = [short_label(key) for key in APPROACHES]
+    # On the small size three full names overlap under their bars: the first word of each is enough.
+    chart.x_labels = [short_label(key) if wide else SMALL_X_LABELS[key] for key in APPROACHES]
     for index in drawn:
         values = [float(result.approaches[key].breakdown[index].per_month_usd) for key in APPROACHES]
         chart.add(BREAKDOWN_CATEGORIES[index][1], values)

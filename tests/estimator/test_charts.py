@@ -122,3 +122,21 @@ def test_long_conversations_are_sampled_so_the_page_stays_small():
 def test_monthly_axis_ends_on_a_round_number():
     assert [charts._nice_ceiling(n) for n in (20, 246_912, 20_000, 3, 101)] == [20, 250_000, 20_000, 5, 200]
     assert charts._count(2500) == "2.5k" and charts._count(3_000_000) == "3M" and charts._count(40) == "40"
+
+
+@pytest.mark.parametrize("size", list(charts.SIZES))
+@pytest.mark.parametrize("key", ["cumulative", "monthly", "breakdown"])
+def test_every_legend_entry_is_inside_the_drawing(key, size):
+    # pygal left room for one legend row under the line charts: on a phone the third approach fell off.
+    result = estimate_compute({"file_search_calls_per_turn": "1", "code_interpreter_calls_per_turn": "1"})
+    svg = charts.chart_svg(result, key, size)
+    width, height = (int(n) for n in re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).groups())
+    x, y = (float(n) for n in re.search(r'translate\(([\d.]+), ([\d.]+)\)" class="legends"', svg).groups())
+    block = svg[svg.index('class="legends"') :]
+    entries = re.findall(r'<text x="([\d.]+)" y="([\d.]+)">([^<]+)</text>', block)
+    assert len(entries) == block.count('class="legend reactive') >= 3
+    longest_line = 0.62 * charts.SIZES[size].legend  # a generous width per character
+    for left, baseline, label in entries:
+        descent = 0.15 * charts.SIZES[size].legend
+        assert y + float(baseline) + descent <= height, (label, y + float(baseline))
+        assert x + float(left) + longest_line * len(label) <= width + 20, label
