@@ -130,8 +130,11 @@ def test_every_legend_entry_is_inside_the_drawing(key, size):
     # pygal left room for one legend row under the line charts: on a phone the third approach fell off.
     result = estimate_compute({"file_search_calls_per_turn": "1", "code_interpreter_calls_per_turn": "1"})
     svg = charts.chart_svg(result, key, size)
-    width, height = (int(n) for n in re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).groups())
-    x, y = (float(n) for n in re.search(r'translate\(([\d.]+), ([\d.]+)\)" class="legends"', svg).groups())
+    view_box = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
+    placed = re.search(r'translate\(([\d.]+), ([\d.]+)\)" class="legends"', svg)
+    assert view_box and placed
+    width, height = (int(n) for n in view_box.groups())
+    x, y = (float(n) for n in placed.groups())
     block = svg[svg.index('class="legends"') :]
     entries = re.findall(r'<text x="([\d.]+)" y="([\d.]+)">([^<]+)</text>', block)
     assert len(entries) == block.count('class="legend reactive') >= 3
