@@ -18,8 +18,9 @@ def _share(population: Population, turn: int) -> str:
     percent = population.reach[turn - 1] * 100
     if percent >= 100:
         return "every conversation"
-    shown = f"{percent:.1f}" if percent >= Decimal("0.1") else f"{percent:.2g}"
-    return f"{shown} % of conversations"
+    if percent < Decimal("0.1"):
+        return "fewer than 1 in 1,000 conversations"  # not 4.5e-08 %: a reader wants the order of it
+    return f"{percent:.1f} % of conversations"
 
 
 def _where(overrun: Overrun, usage: ConversationUsage, population: Population) -> str:

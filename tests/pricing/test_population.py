@@ -114,3 +114,12 @@ def test_a_histogram_echoes_as_pairs_and_a_null_mean_input():
     w = parse_workload({"turns_distribution": "histogram", "turns_histogram": "1:3,4:1"})
     assert w.to_dict()["turns_histogram"] == [[1, "3"], [4, "1"]]
     assert w.to_dict()["turns_per_session"] is None
+
+
+def test_a_share_too_small_for_one_decimal_is_said_in_words():
+    from pricing.engine.notes import _share
+
+    population = population_of(Workload(turns_per_session=6))
+    assert _share(population, 1) == "every conversation"
+    assert _share(population, 6) == f"{population.reach[5] * 100:.1f} % of conversations"
+    assert _share(population, 60) == "fewer than 1 in 1,000 conversations"  # was "0.0021 %"
