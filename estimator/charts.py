@@ -12,16 +12,15 @@ in the legend too) for stacked bars, and the numbers are also in the tables next
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pygal
 from pygal.style import Style
 
+from estimator.chart_axes import count_axis, nice_ceiling, sampled_turns, usd_axis, usd_words
 from pricing.engine import APPROACHES, BREAKDOWN_CATEGORIES, Estimate
 from pricing.engine.approaches import short_label
 
@@ -54,8 +53,6 @@ SESSION_STEPS = 10
 # pygal gives every .line a 1px stroke, which beats the per-series width: lines need their own rule.
 LINE_CSS = ["file://style.css", "file://graph.css", "inline:.series .line { stroke-width: 4px !important; }"]
 # A long conversation is drawn from this many turns at most: the shape is the same, the page stays small.
-MAX_POINTS = 60
-Y_TICKS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,81 +128,6 @@ RANDOM_CHART_ID = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 CONFIG_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 
 
-def _usd(value: float) -> str:
-    """A dollar amount in words (alt text): $0.0644, $1.25, $1,319."""
-    if value == 0:
-        return "$0"
-    if value >= 100:
-        return f"${value:,.0f}"
-    if value >= 1:
-        return f"${value:,.2f}"
-    return f"${value:.4g}"
-
-
-def _nice_step(span: float, ticks: int = Y_TICKS) -> float:
-    """A round step (1, 2, 2.5 or 5 times a power of ten) that covers `span` in about `ticks` steps."""
-    raw = span / ticks if span > 0 else 1.0
-    power = 10 ** math.floor(math.log10(raw))
-    return float(next(step * power for step in (1, 2, 2.5, 5, 10) if raw <= step * power * (1 + 1e-9)))
-
-
-def _places(step: float) -> int:
-    """Decimal places that show every multiple of `step` exactly (2.5 needs 1, 0.05 needs 2)."""
-    text = f"{Decimal(str(step)).normalize():f}"
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def usd_axis(top: float) -> tuple[list[float], Callable[[float], str]]:
-    """Y ticks from $0 to at least `top`, and one formatter for them all: every label has the same
-    decimals (cents when a step is below a dollar or not whole, none for whole-dollar steps)."""
-    step = _nice_step(top)
-    count = max(1, math.ceil(top / step - 1e-9))
-    ticks = [round(step * i, 10) for i in range(count + 1)]
-    places = 0 if step >= 1 and step == int(step) else max(2, _places(step))
-    return ticks, lambda value: f"${value:,.{places}f}"
-
-
-def _nice_ceiling(value: int) -> int:
-    """The next round number at or above `value` (1, 2, 2.5 or 5 times a power of ten): tidy axis ends."""
-    power = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return int(step * power)
-    return value
-
-
-def _count(value: float) -> str:
-    """A count for words: 2,500 -> 2.5k, 3,000,000 -> 3M."""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if value >= size:
-            return f"{value / size:,.1f}".rstrip("0").rstrip(".") + suffix
-    return f"{value:,.0f}"
-
-
-def count_axis(ticks: list[int]) -> Callable[[float], str]:
-    """One formatter for a count axis: the unit (k, M, B) of the largest tick and the decimals its
-    step needs, so 0, 2.5k, 5.0k, 7.5k rather than 0, 2.5k, 5k, 7.5k."""
-    top = max(ticks) if ticks else 0
-    size, suffix = next(((s, x) for s, x in ((1e9, "B"), (1e6, "M"), (1e3, "k")) if top >= s), (1, ""))
-    step = (ticks[1] - ticks[0]) if len(ticks) > 1 else top or 1
-    places = _places(step / size) if step % size else 0
-
-    def label(value: float) -> str:
-        if value == 0:
-            return "0"
-        return f"{value / size:,.{places}f}{suffix}"
-
-    return label
-
-
-def sampled_turns(turns: int, most: int = MAX_POINTS) -> list[int]:
-    """Turn numbers to plot: every turn up to `most`, else evenly spaced ones, always the first and last."""
-    if turns <= most:
-        return list(range(1, turns + 1))
-    picked = {1 + (turns - 1) * i // (most - 1) for i in range(most)}
-    return sorted(picked)
-
-
 def _reach_label(result: Estimate, turn: float) -> str:
     """An x label: the length, and the share of conversations at least that long."""
     share = result.population.reach[round(turn) - 1] * 100
@@ -219,14 +141,14 @@ def _describe_cumulative(result: Estimate) -> str:
     p = result.approaches[result.cheapest()].per_session_percentiles_usd
     return (
         f"Line chart of the cost of a conversation of 1 to {turns:,} turns (the 99th percentile); half of "
-        f"conversations have {percentiles['p50']:,} turns or fewer ({_usd(float(p['p50']))} with the "
-        f"cheapest way), one in ten {percentiles['p90']:,} or more ({_usd(float(p['p90']))}), one in a "
-        f"hundred {percentiles['p99']:,} or more ({_usd(float(p['p99']))})."
+        f"conversations have {percentiles['p50']:,} turns or fewer ({usd_words(float(p['p50']))} with the "
+        f"cheapest way), one in ten {percentiles['p90']:,} or more ({usd_words(float(p['p90']))}), one in a "
+        f"hundred {percentiles['p99']:,} or more ({usd_words(float(p['p99']))})."
     )
 
 
 def _monthly_top(result: Estimate) -> int:
-    return _nice_ceiling(max(result.workload.sessions_per_month, 10) * 2)
+    return nice_ceiling(max(result.workload.sessions_per_month, 10) * 2)
 
 
 def _describe_monthly(result: Estimate) -> str:

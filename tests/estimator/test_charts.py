@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 
-from estimator import charts
+from estimator import chart_axes, charts
 from estimator.services import estimate_compute
 from pricing.sync import sync_prices
 
@@ -93,14 +93,14 @@ def test_one_legend_entry_per_drawn_series():
 
 
 def test_axes_label_every_tick_with_the_same_decimals():
-    ticks, label = charts.usd_axis(0.83)
+    ticks, label = chart_axes.usd_axis(0.83)
     assert [label(tick) for tick in ticks] == ["$0.00", "$0.20", "$0.40", "$0.60", "$0.80", "$1.00"]
-    ticks, label = charts.usd_axis(3.2)
+    ticks, label = chart_axes.usd_axis(3.2)
     assert [label(tick) for tick in ticks] == ["$0", "$1", "$2", "$3", "$4"]
-    ticks, label = charts.usd_axis(11.5)
+    ticks, label = chart_axes.usd_axis(11.5)
     assert [label(tick) for tick in ticks] == ["$0.00", "$2.50", "$5.00", "$7.50", "$10.00", "$12.50"]
-    assert [charts.count_axis([0, 2500, 5000])(n) for n in (0, 2500, 5000)] == ["0", "2.5k", "5.0k"]
-    assert [charts.count_axis([0, 4000, 8000])(n) for n in (0, 4000, 8000)] == ["0", "4k", "8k"]
+    assert [chart_axes.count_axis([0, 2500, 5000])(n) for n in (0, 2500, 5000)] == ["0", "2.5k", "5.0k"]
+    assert [chart_axes.count_axis([0, 4000, 8000])(n) for n in (0, 4000, 8000)] == ["0", "4k", "8k"]
 
 
 def test_the_small_size_keeps_text_readable_on_a_phone():
@@ -112,16 +112,26 @@ def test_the_small_size_keeps_text_readable_on_a_phone():
 
 
 def test_long_conversations_are_sampled_so_the_page_stays_small():
-    assert charts.sampled_turns(5) == [1, 2, 3, 4, 5]
-    picked = charts.sampled_turns(1000)
-    assert len(picked) == charts.MAX_POINTS and picked[0] == 1 and picked[-1] == 1000
+    assert chart_axes.sampled_turns(5) == [1, 2, 3, 4, 5]
+    picked = chart_axes.sampled_turns(1000)
+    assert len(picked) == chart_axes.MAX_POINTS and picked[0] == 1 and picked[-1] == 1000
     result = estimate_compute({"turns_per_session": "1000", "turns_distribution": "fixed"})
     assert len(charts.chart_svg(result, "cumulative")) < 45_000
 
 
 def test_monthly_axis_ends_on_a_round_number():
-    assert [charts._nice_ceiling(n) for n in (20, 246_912, 20_000, 3, 101)] == [20, 250_000, 20_000, 5, 200]
-    assert charts._count(2500) == "2.5k" and charts._count(3_000_000) == "3M" and charts._count(40) == "40"
+    assert [chart_axes.nice_ceiling(n) for n in (20, 246_912, 20_000, 3, 101)] == [
+        20,
+        250_000,
+        20_000,
+        5,
+        200,
+    ]
+    assert (
+        chart_axes.count_words(2500) == "2.5k"
+        and chart_axes.count_words(3_000_000) == "3M"
+        and chart_axes.count_words(40) == "40"
+    )
 
 
 @pytest.mark.parametrize("size", list(charts.SIZES))
