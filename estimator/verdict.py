@@ -105,12 +105,6 @@ class VerdictView:
     def runner_up(self) -> str | None:
         return self.others[0] if self.others else None
 
-    def subject(self, key: str) -> str:
-        return approach_name(key, start=True)
-
-    def name(self, key: str) -> str:
-        return approach_name(key)
-
     @property
     def tie_names(self) -> str:
         names = [approach_name(key) for key in self.cheapest]
